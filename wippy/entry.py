@@ -1,0 +1,46 @@
+"""Registry entries and their ids."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import Origin
+
+
+def split_id(text: str) -> tuple[str, str]:
+    """Split `ns:name` at the first colon. No colon gives namespace ""."""
+    ns, sep, name = text.partition(":")
+    if not sep:
+        return "", text
+    return ns, name
+
+
+def qualify(ref: str, namespace: str) -> str:
+    """A bare name means "in this entry's namespace" (decision D5)."""
+    return ref if ":" in ref else f"{namespace}:{ref}"
+
+
+@dataclass
+class Entry:
+    """One registry entry as loaded from a definition file."""
+    namespace: str
+    name: str
+    kind: str
+    meta: dict[str, Any] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
+    origin: Origin = field(default_factory=lambda: Origin("<memory>"))
+    # Line of each top-level key, as "data.addr" / "meta.router", for error messages.
+    field_lines: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return f"{self.namespace}:{self.name}"
+
+    def origin_of(self, path: str) -> Origin:
+        """Best-known origin of a field path such as "data.pool.max_size"."""
+        parts = path.split(".")
+        for n in range(len(parts), 0, -1):
+            line = self.field_lines.get(".".join(parts[:n]))
+            if line:
+                return Origin(self.origin.file, line)
+        return self.origin

@@ -1,0 +1,65 @@
+"""The contract of a Lua module (`http`, `sql`, `queue`, `uuid`, `logger`, `time`, `json`).
+
+A module has three parts, all optional except `name` and `lua`:
+
+* `lua`: trusted Lua source, run once per Lua state. It must evaluate to a
+  function `function(host, lib) ... return M end` that builds the module table.
+  The engine freezes the returned table (read-only, recursively), so module
+  code should keep mutable state in locals, not in `M`.
+* `host_functions()`: Python functions callable from the module's Lua code as
+  `host.<name>(...)`. They run on the Lua worker thread (never on the event
+  loop) and receive the current `Call` first: `fn(call, *lua_args)`.
+  They must return only plain values: None/bool/int/float/str, or Lua tables
+  made with `call.to_lua(...)`. Return a tuple for multiple values.
+  - To return `(nil, err)`: `return None, call.error(WippyError(...))`, or
+    simply `raise WippyError(...)`: the engine returns `(nil, err)` for you.
+  - To raise a Lua error (argument misuse): `raise LuaRaise("message")`.
+  - Any other exception is logged with its traceback and reaches Lua as
+    `(nil, err)` of kind Internal with a generic message (no Python detail).
+* `async_ops()`: coroutines run on the asyncio loop, for anything that waits
+  (SQL, sleeping, a full queue). Lua calls them with
+  `local value, err = lib.await("<module>.<op>", ...)`; the coroutine yields,
+  the engine awaits `op(call, *plain_args)` (arguments already converted to
+  plain Python data with `from_lua`), converts the result back with `to_lua`
+  and resumes Lua with `(value, nil)`, or `(nil, err)` if it raised
+  WippyError. Use this only when the work must wait: every await costs two
+  thread hops.
+
+`lib` (given to module Lua code) provides:
+  lib.await(op, ...)               -> value, err   (see above)
+  lib.error(kind, message, retryable?, details?) -> error object
+  lib.is_error(v)                  -> bool
+  lib.freeze(t)                    -> read-only proxy of t (deep)
+  lib.empty_object()               -> {} that encodes as a JSON object
+  lib.is_object(t)                 -> true if t was marked as a JSON object
+  lib.protect(mt)                  -> mt with __metatable = false (use for object metatables)
+
+`Call` (Python side) provides:
+  call.entry_id                    the function entry being run ("app:create_task")
+  call.objects                     entry id -> built object (Database, Queue, ...)
+  call.http / call.delivery        set by http.endpoint / queue.consumer, else None
+  call.state                       dict for per-call module state (handles, ...)
+  call.deadline                    loop.time() deadline of this call
+  call.from_lua(v) / call.to_lua(v)  plain-data conversion (depth/size capped)
+  call.error(WippyError)           -> Lua error object
+  call.defer(async_fn)             awaited on the loop when the call ends (cleanup)
+  call.log                         logging.Logger named after the entry
+"""
+from __future__ import annotations
+
+from typing import Any, Awaitable, Callable, ClassVar
+
+
+class LuaRaise(Exception):
+    """Raise from a host function to raise a Lua error (`error(message)`) in the caller."""
+
+
+class LuaModule:
+    name: ClassVar[str]
+    lua: ClassVar[str] = "return function(host, lib) return {} end"
+
+    def host_functions(self) -> dict[str, Callable[..., Any]]:
+        return {}
+
+    def async_ops(self) -> dict[str, Callable[..., Awaitable[Any]]]:
+        return {}
