@@ -1,0 +1,308 @@
+-- Trusted boot code, run once per Lua state (one state per worker thread).
+--
+-- It captures the dangerous primitives as locals, builds the allowlisted
+-- environment handed to every handler call, the error objects, the frozen
+-- module tables, and the coroutine driver used by Python (`start`/`step`).
+-- Handler code can reach nothing here except through the environment.
+local P = ...                       -- Python bridge: token, done, raise, now(), print(), budget_check_cpu
+local TOKEN, DONE, RAISE = P.token, P.done, P.raise
+local now, py_print = P.now, P.print
+local COUNT = P.hook_count
+
+local debug_sethook = debug.sethook
+local co_create, co_resume, co_yield, co_status = coroutine.create, coroutine.resume, coroutine.yield, coroutine.status
+local co_running, co_isyieldable, co_close = coroutine.running, coroutine.isyieldable, coroutine.close
+local load, pcall, xpcall, error, type, select = load, pcall, xpcall, error, type, select
+local setmetatable, getmetatable = setmetatable, getmetatable
+local rawset, rawget, rawequal, rawlen, next = rawset, rawget, rawequal, rawlen, next
+local tostring, tonumber, ipairs, pairs, assert = tostring, tonumber, ipairs, pairs, assert
+local os_clock, os_time, os_date, os_difftime = os.clock, os.time, os.date, os.difftime
+local string, table, math, utf8 = string, table, math, utf8
+local pack, unpack = table.pack, table.unpack
+
+-- Call state: set by `step` for the duration of one resume.
+local current = nil
+local TIMEOUT_MSG = "execution time limit exceeded"
+
+local function trip_check()
+    local st = current
+    if st and st.tripped then error(TIMEOUT_MSG, 0) end
+end
+
+-- Count hook: stays tripped once the deadline passed, so every later hook
+-- call, pcall, xpcall and resume re-throws. The wall clock (a Python call) is
+-- read at most every 10 ms of CPU time to keep the GIL out of hot loops.
+local function hook()
+    local st = current
+    if st == nil then return end
+    if st.tripped then error(TIMEOUT_MSG, 0) end
+    local c = os_clock()
+    if c >= st.next_check then
+        st.next_check = c + 0.01
+        if now() > st.deadline then
+            st.tripped = true
+            error(TIMEOUT_MSG, 0)
+        end
+    end
+end
+
+local function new_coroutine(f)
+    local co = co_create(f)
+    debug_sethook(co, hook, "", COUNT)
+    return co
+end
+
+---------------------------------------------------------------- frozen tables
+local FROZEN = setmetatable({}, {__mode = "k"})
+local function readonly_error() error("attempt to modify a read-only table", 2) end
+
+local function freeze(t)
+    if type(t) ~= "table" or FROZEN[t] or getmetatable(t) ~= nil then return t end
+    local inner = {}
+    for k, v in next, t do inner[k] = freeze(v) end
+    local proxy = setmetatable({}, {
+        __index = inner, __newindex = readonly_error, __metatable = false,
+        __pairs = function() return next, inner, nil end,
+        __len = function() return #inner end,
+    })
+    FROZEN[proxy] = true
+    return proxy
+end
+
+---------------------------------------------------------------- error objects
+local ERRDATA = setmetatable({}, {__mode = "k"})
+local ERR_METHODS = {}
+local ERR_MT = {__index = ERR_METHODS, __metatable = false}
+
+local function make_error(kind, message, retryable, details)
+    local e = setmetatable({}, ERR_MT)
+    ERRDATA[e] = {kind = kind or "Unknown", message = tostring(message or ""),
+                  retryable = retryable, details = details}
+    return e
+end
+local function is_error(v) return ERRDATA[v] ~= nil end
+local function data_of(e)
+    local d = ERRDATA[e]
+    if d == nil then error("bad error object", 3) end
+    return d
+end
+function ERR_METHODS.kind(e) return data_of(e).kind end
+function ERR_METHODS.message(e) return data_of(e).message end
+function ERR_METHODS.retryable(e) return data_of(e).retryable end
+function ERR_METHODS.details(e) return data_of(e).details end
+function ERR_METHODS.stack(e) return data_of(e).stack end
+ERR_MT.__tostring = function(e) return data_of(e).message end
+ERR_MT.__concat = function(a, b)
+    local sa = is_error(a) and data_of(a).message or a
+    local sb = is_error(b) and data_of(b).message or b
+    return sa .. sb
+end
+ERR_MT.__eq = function(a, b) return rawequal(a, b) end
+
+local function error_from_plain(info)
+    if type(info) ~= "table" then return make_error("Internal", tostring(info)) end
+    return make_error(info.kind, info.message, info.retryable, info.details)
+end
+
+---------------------------------------------------------------- JSON object marks
+local OBJECTS = setmetatable({}, {__mode = "k"})
+local function empty_object() local t = {}; OBJECTS[t] = true; return t end
+local function mark_object(t) OBJECTS[t] = true; return t end
+local function is_object(t) return OBJECTS[t] == true end
+
+---------------------------------------------------------------- host calls
+-- A module's host function is called through `check`, which turns the
+-- (RAISE, message) pair a Python host function returns into a Lua error.
+local function check(first, ...)
+    if rawequal(first, RAISE) then error((...), 3) end
+    return first, ...
+end
+local function wrap_host(f)
+    return function(...) return check(f(...)) end
+end
+
+local function await_result(ok, value)
+    if ok then return value, nil end
+    return nil, error_from_plain(value)
+end
+local function await(op, ...)
+    return await_result(co_yield(TOKEN, op, ...))
+end
+
+local lib = {
+    await = await, error = make_error, is_error = is_error, freeze = freeze,
+    empty_object = empty_object, is_object = is_object, mark_object = mark_object,
+    protect = function(mt) mt.__metatable = false; return mt end,
+}
+
+---------------------------------------------------------------- sandbox globals
+-- resume/wrap pass host requests from user coroutines up to the driver
+-- (OpenResty style) and re-throw once the call's deadline has tripped.
+local function forward(co, ok, ...)
+    if ok and rawequal((...), TOKEN) and co_status(co) == "suspended" then
+        return forward(co, co_resume(co, co_yield(...)))
+    end
+    trip_check()
+    return ok, ...
+end
+local function safe_resume(co, ...) return forward(co, co_resume(co, ...)) end
+
+local function wrap_result(ok, ...)
+    if not ok then error((...), 0) end
+    return ...
+end
+
+local safe_coroutine = {
+    create = new_coroutine,
+    resume = safe_resume,
+    wrap = function(f)
+        local co = new_coroutine(f)
+        return function(...) return wrap_result(safe_resume(co, ...)) end
+    end,
+    yield = co_yield, status = co_status, running = co_running,
+    isyieldable = co_isyieldable, close = co_close,
+}
+
+local function after_pcall(ok, ...) trip_check(); return ok, ... end
+
+local function copy(t, drop)
+    local out = {}
+    for k, v in next, t do if not (drop and drop[k]) then out[k] = v end end
+    return out
+end
+
+local SAFE = {
+    assert = assert, error = error, ipairs = ipairs, next = next, pairs = pairs,
+    select = select, tonumber = tonumber, tostring = tostring, type = type,
+    rawequal = rawequal, rawget = rawget, rawlen = rawlen,
+    rawset = function(t, k, v)
+        if FROZEN[t] then error("attempt to modify a read-only table", 2) end
+        return rawset(t, k, v)
+    end,
+    unpack = unpack,
+    pcall = function(f, ...) return after_pcall(pcall(f, ...)) end,
+    xpcall = function(f, h, ...) return after_pcall(xpcall(f, h, ...)) end,
+    getmetatable = function(v)
+        if type(v) == "string" then return nil end
+        return getmetatable(v)
+    end,
+    setmetatable = function(t, mt)
+        if type(mt) == "table" and rawget(mt, "__gc") ~= nil then
+            error("__gc metamethods are not allowed in handlers", 2)
+        end
+        return setmetatable(t, mt)
+    end,
+    print = function(...)
+        local n, parts = select("#", ...), {}
+        for i = 1, n do parts[i] = tostring((select(i, ...))) end
+        py_print(table.concat(parts, "\t"))
+    end,
+}
+local STRING = copy(string, {dump = true})
+local OS = {time = os_time, date = os_date, clock = os_clock, difftime = os_difftime, platform = "wippy"}
+
+-- Modules, frozen once per state: name -> table.
+local MODULES = {}
+local GLOBAL_MODULES = {}   -- injected into every env (e.g. errors)
+
+local function new_env(declared)
+    local env = copy(SAFE)
+    env.string, env.table, env.math = copy(STRING), copy(table), copy(math)
+    env.utf8, env.coroutine, env.os = copy(utf8), copy(safe_coroutine), copy(OS)
+    env._G = env
+    env._VERSION = _VERSION
+    for name, m in next, GLOBAL_MODULES do env[name] = m end
+    local allowed = {}
+    for i = 1, #declared do
+        local name = declared[i]
+        allowed[name] = MODULES[name]
+        env[name] = MODULES[name]
+    end
+    env.require = function(name)
+        local m = allowed[name]
+        if m == nil then error("module '" .. tostring(name) .. "' not found", 2) end
+        return m
+    end
+    return env
+end
+
+---------------------------------------------------------------- driver
+-- Results leave Lua as plain values; error objects become plain tables.
+local function plain_error(e)
+    if is_error(e) then
+        local d = ERRDATA[e]
+        return {kind = d.kind, message = d.message, retryable = d.retryable}
+    end
+    if type(e) == "string" then return e end
+    if type(e) == "table" then
+        local ok, s = pcall(tostring, e)   -- __tostring runs under the hook
+        return ok and s or "(error object is a table value)"
+    end
+    return "(error object is a " .. type(e) .. " value)"
+end
+
+local function finish(st, ok, ...)
+    if st.tripped then return DONE, false, {kind = "Timeout", message = TIMEOUT_MSG, retryable = true} end
+    if not ok then return DONE, false, plain_error((...)) end
+    return DONE, true, pack(...)
+end
+
+local function body(fn, method, ...)
+    if method == nil or method == "" then return fn(...) end
+    local mod = fn()
+    if type(mod) == "function" then return mod(...) end
+    local f = type(mod) == "table" and rawget(mod, method) or nil
+    if type(f) ~= "function" then
+        error('method "' .. tostring(method) .. '" not found in module', 0)
+    end
+    return f(...)
+end
+
+local function traceback_handler(e) return e end
+
+-- Call states by integer handle. Python resumes the coroutine itself (lupa's
+-- coroutine API), so the main Lua stack is idle whenever host code runs.
+local CALLS, next_handle = {}, 0
+
+-- prepare(source, chunkname, method, declared_modules, budget) -> body, handle | nil, err
+local function prepare(source, chunkname, method, declared, budget)
+    local env = new_env(declared)
+    local fn, err = load(source, "=" .. chunkname, "t", env)
+    if not fn then return nil, err end
+    local st = {deadline = now() + budget, next_check = 0, tripped = false}
+    next_handle = next_handle + 1
+    CALLS[next_handle] = st
+    return function(...)
+        debug_sethook(hook, "", COUNT)   -- on this (the call's own) coroutine
+        return finish(st, xpcall(body, traceback_handler, fn, method, ...))
+    end, next_handle
+end
+
+local function enter(handle) current = CALLS[handle] end
+local function leave() current = nil end
+local function release(handle) CALLS[handle] = nil end
+
+local function compile_check(source, chunkname)
+    if type(source) ~= "string" then return "source must be a string" end
+    if source:sub(1, 4) == "\27Lua" then return "attempt to load a binary chunk (only Lua source is allowed)" end
+    local fn, err = load(source, "=" .. chunkname, "t", {})
+    if not fn then return err end
+    return nil
+end
+
+local function install_module(name, source, host, global)
+    local factory = assert(load(source, "=module:" .. name, "t", _ENV))()
+    local hosted = {}
+    for k, f in next, host do hosted[k] = wrap_host(f) end
+    local m = freeze(factory(hosted, lib))
+    MODULES[name] = m
+    if global then GLOBAL_MODULES[name] = m end
+end
+
+-- Trusted-code helpers the Python side needs.
+return {
+    prepare = prepare, enter = enter, leave = leave, compile_check = compile_check,
+    install_module = install_module, release = release,
+    objects = OBJECTS, errdata = ERRDATA, mark_object = mark_object,
+    make_error = make_error, error_from_plain = error_from_plain,
+}

@@ -1,0 +1,84 @@
+"""One invocation of a Lua function: its context, as module code sees it."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Awaitable, Callable
+
+from ..errors import WippyError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .worker import LuaWorker
+
+
+@dataclass(frozen=True)
+class FunctionDef:
+    """A Lua function entry ready to call: compiled once, called many times."""
+    entry_id: str
+    source: str
+    method: str
+    modules: tuple[str, ...]
+    budget: float | None = None       # seconds per call; None = engine default
+
+
+@dataclass
+class CallResult:
+    """What a Lua call produced, as plain Python data."""
+    values: list[Any] = field(default_factory=list)
+    error: WippyError | None = None
+    raised: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def first(self) -> Any:
+        return self.values[0] if self.values else None
+
+
+class Call:
+    """Per-invocation context handed to module host functions and async ops."""
+
+    __slots__ = ("fdef", "objects", "http", "delivery", "state", "deadline", "log",
+                 "worker", "_deferred", "co", "handle", "extras")
+
+    def __init__(self, fdef: FunctionDef, objects: dict, deadline: float,
+                 http: Any = None, delivery: Any = None, extras: dict | None = None):
+        self.fdef = fdef
+        self.objects = objects
+        self.http = http
+        self.delivery = delivery
+        self.deadline = deadline
+        self.state: dict[str, Any] = {}
+        self.extras = extras or {}
+        self.log = logging.getLogger(f"wippy.lua.{fdef.entry_id}")
+        self.worker: LuaWorker | None = None
+        self._deferred: list[Callable[[], Awaitable[None]]] = []
+        self.co = None       # lupa coroutine (touched only on the worker thread)
+        self.handle = None   # the call's state handle inside Lua
+
+    @property
+    def entry_id(self) -> str:
+        return self.fdef.entry_id
+
+    def from_lua(self, value: Any) -> Any:
+        return self.worker.converter.from_lua(value)
+
+    def to_lua(self, value: Any) -> Any:
+        return self.worker.converter.to_lua(value)
+
+    def error(self, err: WippyError) -> Any:
+        return self.worker.converter.to_lua(err)
+
+    def defer(self, fn: Callable[[], Awaitable[None]]) -> None:
+        """Run `fn()` on the event loop when the call ends (e.g. release handles)."""
+        self._deferred.append(fn)
+
+    async def run_deferred(self) -> None:
+        while self._deferred:
+            fn = self._deferred.pop()
+            try:
+                await fn()
+            except Exception:  # cleanup must never mask the call's outcome
+                self.log.exception("cleanup after call failed")

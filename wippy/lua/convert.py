@@ -1,0 +1,108 @@
+"""Plain data <-> Lua values, with depth and size caps.
+
+Only plain data crosses the bridge (reliability requirement 3): Lua tables
+become dicts/lists, Python dicts/lists become fresh Lua tables. Functions,
+userdata and coroutines become None. Tables are read with raw access
+(`items()`), so metamethod traps in returned values never run in Python.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import lupa.lua54 as lupa
+
+from ..errors import WippyError
+
+MAX_DEPTH = 128
+MAX_ITEMS = 1_000_000
+
+_SCALARS = (str, int, float, bool, type(None), bytes)
+
+
+class ConversionError(ValueError):
+    pass
+
+
+class Converter:
+    """Bound to one Lua state (one worker thread); not thread-safe."""
+
+    def __init__(self, runtime: lupa.LuaRuntime, api: Any):
+        self._rt = runtime
+        self._table = runtime.table
+        self._table_from = runtime.table_from
+        self._objects = api.objects        # weak set of tables marked as JSON objects
+        self._errdata = api.errdata        # error object -> {kind, message, retryable}
+        self._mark_object = api.mark_object
+        self._make_error = api.make_error
+
+    # ------------------------------------------------------------ Lua -> Python
+    def from_lua(self, value: Any, max_depth: int = MAX_DEPTH) -> Any:
+        if isinstance(value, _SCALARS):
+            return value
+        budget = [MAX_ITEMS]
+        return self._from(value, max_depth, budget)
+
+    def _from(self, value: Any, depth: int, budget: list) -> Any:
+        if isinstance(value, _SCALARS):
+            return value
+        if lupa.lua_type(value) != "table":
+            return None  # functions, userdata, threads do not cross
+        if depth <= 0:
+            raise ConversionError("table is nested too deeply (or contains a cycle)")
+        items = list(value.items())
+        budget[0] -= len(items)
+        if budget[0] < 0:
+            raise ConversionError(f"table is too large (more than {MAX_ITEMS} values)")
+        if not items:
+            info = self._errdata[value]
+            if info is not None:
+                return WippyError(str(info["message"] or ""), info["kind"] or "Unknown",
+                                  info["retryable"])
+            return {} if self._objects[value] else []
+        n = len(items)
+        if all(type(k) is int for k, _ in items):
+            keys = [k for k, _ in items]
+            if min(keys) == 1 and max(keys) == n:
+                out = [None] * n
+                for k, v in items:
+                    out[k - 1] = self._from(v, depth - 1, budget)
+                return out
+        return {k: self._from(v, depth - 1, budget) for k, v in items}
+
+    # ------------------------------------------------------------ Python -> Lua
+    def to_lua(self, value: Any) -> Any:
+        if isinstance(value, _SCALARS):
+            return value
+        if isinstance(value, WippyError):
+            return self._error(value)
+        return self._to(value, MAX_DEPTH)
+
+    def _to(self, value: Any, depth: int) -> Any:
+        if isinstance(value, _SCALARS):
+            return value
+        if depth <= 0:
+            raise ConversionError("value is nested too deeply")
+        if isinstance(value, dict):
+            t = self._table()
+            if not value:
+                self._mark_object(t)
+                return t
+            for k, v in value.items():
+                if v is not None:
+                    t[k] = self._to(v, depth - 1)
+            return t
+        if isinstance(value, (list, tuple)):
+            if not any(isinstance(v, (dict, list, tuple, WippyError)) for v in value):
+                return self._table_from(value)
+            t = self._table()
+            for i, v in enumerate(value, 1):
+                if v is not None:
+                    t[i] = self._to(v, depth - 1)
+            return t
+        if isinstance(value, WippyError):
+            return self._error(value)
+        raise ConversionError(f"cannot pass a {type(value).__name__} to Lua")
+
+    def _error(self, err: WippyError) -> Any:
+        details = self._to(err.details, MAX_DEPTH) if err.details else None
+        return self._make_error(err.kind, err.message, err.retryable, details)

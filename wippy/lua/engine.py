@@ -1,0 +1,191 @@
+"""The only bridge between Lua coroutines and asyncio.
+
+`call()` runs a Lua function as a coroutine on a worker thread. When Lua
+needs to wait (SQL, sleep, a full queue) it yields a host request; the
+engine awaits the module's async op on the loop and resumes the coroutine
+with the result. Host requests are recognised by a per-state secret token,
+so user code cannot forge them.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from ..errors import INTERNAL, INVALID, TIMEOUT, WippyError
+from .call import Call, CallResult, FunctionDef
+from .modules.base import LuaModule
+from .worker import RESUME, START, LuaWorker
+
+log = logging.getLogger("wippy.lua")
+
+DEFAULT_BUDGET = 5.0
+HARD_GRACE = 2.0          # a step still running this long past its deadline is stuck
+BUSY_THRESHOLD = 0.05     # a worker running one step longer than this is "busy"
+
+
+class LuaEngine:
+    def __init__(self, objects: dict | None = None, modules: dict[str, LuaModule] | None = None,
+                 workers: int = 2, max_workers: int = 8, max_memory: int = 64 << 20,
+                 budget: float = DEFAULT_BUDGET):
+        if modules is None:
+            from .modules import MODULES
+            modules = MODULES
+        self.objects = objects if objects is not None else {}
+        self.modules = modules
+        self.budget = budget
+        self._n_workers = max(1, workers)
+        self._max_workers = max(self._n_workers, max_workers)
+        self._max_memory = max_memory
+        self._workers: list[LuaWorker] = []
+        self._ops: dict[str, Any] = {}
+        for module in modules.values():
+            self._ops.update(module.async_ops())
+        self._checker = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._rr = 0
+
+    # ------------------------------------------------------------ setup
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        for _ in range(self._n_workers):
+            await self._add_worker()
+
+    async def _add_worker(self) -> LuaWorker:
+        worker = LuaWorker(len(self._workers), self.modules, self._max_memory, self._loop)
+        await asyncio.to_thread(worker.start)
+        self._workers.append(worker)
+        return worker
+
+    async def close(self) -> None:
+        for worker in self._workers:
+            worker.close()
+        for worker in self._workers:
+            if not worker.stuck:
+                await asyncio.to_thread(worker.thread.join, 5.0)
+        self._workers.clear()
+
+    def check_source(self, source: Any, chunk_name: str) -> str | None:
+        """Syntax-check Lua source without running it. Returns the error or None."""
+        if self._checker is None:
+            import lupa.lua54 as lupa
+            self._checker = lupa.LuaRuntime(register_eval=False, register_builtins=False)
+            self._check_fn = self._checker.eval(
+                "function(src, name) if type(src) ~= 'string' then return 'source must be a string' end "
+                "if src:sub(1, 4) == '\\27Lua' then return 'attempt to load a binary chunk "
+                "(only Lua source is allowed)' end "
+                "local f, err = load(src, '=' .. name, 't', {}) return err end")
+        if isinstance(source, bytes):
+            return "attempt to load a binary chunk (only Lua source is allowed)"
+        return self._check_fn(source, chunk_name)
+
+    def define(self, entry_id: str, source: str, method: str, modules: list[str] | tuple = (),
+               budget: float | None = None) -> FunctionDef:
+        unknown = [m for m in modules if m not in self.modules]
+        if unknown:
+            raise ValueError(f"unknown module {unknown[0]!r}; available: "
+                             f"{', '.join(sorted(self.modules))}")
+        return FunctionDef(entry_id, source, method or "", tuple(modules), budget)
+
+    # ------------------------------------------------------------ calls
+    def _pick(self) -> LuaWorker:
+        now = time.monotonic()
+        best = None
+        for i in range(len(self._workers)):
+            w = self._workers[(self._rr + i) % len(self._workers)]
+            if w.stuck or (w.busy_since and now - w.busy_since > BUSY_THRESHOLD):
+                continue
+            if best is None or w.pending < best.pending:
+                best = w
+                if w.pending == 0:
+                    break
+        self._rr += 1
+        return best
+
+    async def _worker(self) -> LuaWorker:
+        worker = self._pick()
+        if worker is None:
+            if len(self._workers) < self._max_workers:
+                return await self._add_worker()
+            live = [w for w in self._workers if not w.stuck] or self._workers
+            worker = min(live, key=lambda w: w.pending)
+        return worker
+
+    async def call(self, fdef: FunctionDef, args: Any = (), *, http: Any = None,
+                   delivery: Any = None, budget: float | None = None,
+                   extras: dict | None = None) -> CallResult:
+        """Run `fdef` with `args` (plain data) and return its result as plain data."""
+        if self._loop is None:
+            raise RuntimeError("LuaEngine.start() was not awaited")
+        budget = budget or fdef.budget or self.budget
+        deadline = self._loop.time() + budget
+        call = Call(fdef, self.objects, deadline, http, delivery, extras)
+        worker = await self._worker()
+        try:
+            outcome = await self._await_step(call, worker.submit(call, START, (fdef, args, budget)))
+            while outcome.op is not None:
+                resume = await self._run_op(call, outcome)
+                outcome = await self._await_step(call, worker.submit(call, RESUME, resume))
+            return self._result(call, outcome.result)
+        finally:
+            if call._deferred:
+                await call.run_deferred()
+
+    async def _await_step(self, call: Call, fut: asyncio.Future) -> Any:
+        remaining = call.deadline - self._loop.time() + HARD_GRACE
+        try:
+            return await asyncio.wait_for(asyncio.shield(fut), max(remaining, 0.1))
+        except asyncio.TimeoutError:
+            # The Lua hook did not stop the step (a long C call): abandon the worker.
+            worker = call.worker
+            worker.stuck = True
+            log.error("Lua worker %d is stuck in %s past its deadline; abandoning it",
+                      worker.index, call.entry_id)
+            raise WippyError("execution time limit exceeded", TIMEOUT) from None
+
+    async def _run_op(self, call: Call, outcome: Any) -> tuple[bool, Any]:
+        op = self._ops.get(outcome.op)
+        if op is None:
+            msg = (outcome.args[0] if outcome.op == "__invalid__"
+                   else f"unknown host operation {outcome.op!r}")
+            return False, WippyError(msg, INVALID).to_plain()
+        remaining = call.deadline - self._loop.time()
+        try:
+            if remaining <= 0:
+                raise asyncio.TimeoutError
+            value = await asyncio.wait_for(op(call, *outcome.args), remaining)
+            return True, value
+        except WippyError as exc:
+            return False, exc.to_plain()
+        except asyncio.TimeoutError:
+            return False, WippyError("execution time limit exceeded", TIMEOUT).to_plain()
+        except Exception:
+            log.exception("host operation %s failed in %s", outcome.op, call.entry_id)
+            return False, WippyError(f"internal error in {outcome.op}", INTERNAL).to_plain()
+
+    @staticmethod
+    def _result(call: Call, result: tuple[bool, Any]) -> CallResult:
+        ok, value = result
+        if not ok:
+            if isinstance(value, dict):
+                err = WippyError(str(value.get("message", "")), value.get("kind") or INTERNAL,
+                                 value.get("retryable"))
+            elif isinstance(value, WippyError):
+                err = value
+            else:
+                err = WippyError(str(value), INTERNAL)
+            return CallResult([], err, raised=True)
+        if isinstance(value, dict):  # the packed results table {n=..., [1]=...}
+            n = value.get("n", 0)
+            values = [value.get(i) for i in range(1, n + 1)]
+        elif isinstance(value, list):
+            values = value
+        else:
+            values = []
+        err = None
+        if len(values) >= 2 and values[1] is not None:
+            second = values[1]
+            err = second if isinstance(second, WippyError) else (
+                WippyError(second, INTERNAL, retryable=False) if isinstance(second, str) else None)
+        return CallResult(values, err, raised=False)

@@ -1,0 +1,229 @@
+"""A Lua worker: one thread owning one sandboxed Lua state.
+
+Many calls can be alive in one state at once, each as a coroutine; the
+thread runs one step (resume until the next yield) at a time. Lua never runs
+on the event loop: lupa releases the GIL while Lua runs, so a CPU-bound
+handler costs a core, not the server's responsiveness.
+
+Steps are queued with `submit()`; finished steps are handed back to the
+loop in batches (one `call_soon_threadsafe` per burst, not per step).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import secrets
+import threading
+import time
+from importlib import resources
+from typing import Any
+
+import lupa.lua54 as lupa
+
+from ..errors import INTERNAL, WippyError
+from .call import Call
+from .convert import ConversionError, Converter
+from .modules.base import LuaModule, LuaRaise
+
+log = logging.getLogger("wippy.lua")
+
+BOOT_SOURCE = resources.files("wippy.lua").joinpath("boot.lua").read_text()
+HOOK_COUNT = 10_000
+
+START, RESUME = "start", "resume"
+
+
+def _deny(*_args: Any) -> Any:
+    raise AttributeError("access to Python objects from Lua is disabled")
+
+
+class Outcome:
+    """What one step ended with: a host request, or the end of the call."""
+    __slots__ = ("op", "args", "result")
+
+    def __init__(self, op: str | None = None, args: list | None = None, result: Any = None):
+        self.op, self.args, self.result = op, args, result
+
+
+class LuaWorker:
+    def __init__(self, index: int, modules: dict[str, LuaModule], max_memory: int,
+                 loop: asyncio.AbstractEventLoop):
+        self.index = index
+        self.loop = loop
+        self.jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self.pending = 0             # steps queued or running (read on the loop)
+        self.busy_since = 0.0        # monotonic start of the running step, 0 when idle
+        self.stuck = False           # abandoned after missing a hard deadline
+        self.current: Call | None = None
+        self._done: list = []
+        self._done_lock = threading.Lock()
+        self._flush_scheduled = False
+        self._modules = modules
+        self._max_memory = max_memory
+        self._ready = threading.Event()
+        self._boot_error: BaseException | None = None
+        self.token, self.done_token, self.raise_token = (secrets.token_hex(16) for _ in range(3))
+        self.thread = threading.Thread(target=self._main, name=f"wippy-lua-{index}", daemon=True)
+
+    # ------------------------------------------------------------ lifecycle
+    def start(self) -> None:
+        self.thread.start()
+        self._ready.wait()
+        if self._boot_error:
+            raise self._boot_error
+
+    def close(self) -> None:
+        self.jobs.put(None)
+
+    def _boot(self) -> None:
+        rt = lupa.LuaRuntime(register_eval=False, register_builtins=False,
+                             unpack_returned_tuples=True, attribute_handlers=(_deny, _deny),
+                             max_memory=self._max_memory)
+        bridge = rt.table_from({
+            "token": self.token, "done": self.done_token, "raise": self.raise_token,
+            "now": time.monotonic, "print": self._print, "hook_count": HOOK_COUNT,
+        })
+        self.api = rt.execute(BOOT_SOURCE, bridge)
+        self.runtime = rt
+        self.converter = Converter(rt, self.api)
+        for name, module in self._modules.items():
+            host = rt.table_from({k: self._host(name, k, f)
+                                  for k, f in module.host_functions().items()})
+            self.api.install_module(name, module.lua, host, getattr(module, "global_", False))
+        # Python's view of the state must stay clean: drop `python` if present.
+        rt.execute("python = nil")
+
+    def _print(self, text: Any) -> None:
+        call = self.current
+        name = call.entry_id if call else "lua"
+        logging.getLogger(f"wippy.lua.{name}").info(str(text))
+
+    def _host(self, module: str, name: str, fn: Any) -> Any:
+        raise_token = self.raise_token
+
+        def host(*args: Any) -> Any:
+            call = self.current
+            try:
+                return fn(call, *args)
+            except LuaRaise as exc:
+                return raise_token, str(exc)
+            except WippyError as exc:
+                return None, call.error(exc)
+            except ConversionError as exc:
+                return None, call.error(WippyError(str(exc), "Invalid"))
+            except Exception:
+                log.exception("host function %s.%s failed in %s", module, name,
+                              call.entry_id if call else "?")
+                return None, call.error(WippyError(f"internal error in {module}.{name}", INTERNAL))
+        return host
+
+    # ------------------------------------------------------------ thread side
+    def _main(self) -> None:
+        try:
+            self._boot()
+        except BaseException as exc:  # reported to start()
+            self._boot_error = exc
+            self._ready.set()
+            return
+        self._ready.set()
+        while True:
+            job = self.jobs.get()
+            if job is None:
+                break
+            call, kind, payload, fut = job
+            self.busy_since = time.monotonic()
+            self.current = call
+            try:
+                outcome = self._step(call, kind, payload)
+            except BaseException as exc:  # never let the thread die
+                log.exception("Lua worker step failed for %s", call.entry_id)
+                outcome = Outcome(result=(False, f"internal error: {type(exc).__name__}"))
+                self._release(call)
+            self.current = None
+            self.busy_since = 0.0
+            self._deliver(fut, outcome)
+
+    def _step(self, call: Call, kind: str, payload: Any) -> Outcome:
+        api, to_lua = self.api, self.converter.to_lua
+        if kind == START:
+            fdef, args, budget = payload
+            body, handle = api.prepare(fdef.source, fdef.entry_id, fdef.method,
+                                       to_lua(list(fdef.modules)), budget)
+            if body is None:
+                return Outcome(result=(False, str(handle)))
+            call.co = body.coroutine(*[to_lua(a) for a in args])
+            call.handle = handle
+            send = None
+        else:
+            ok, value = payload
+            send = (ok, to_lua(value))
+        api.enter(call.handle)
+        try:
+            r = call.co.send(send)
+        except StopIteration:
+            r = ()
+        except Exception as exc:  # the coroutine itself failed outside the protected body
+            self._release(call)
+            return Outcome(result=(False, f"Lua error: {exc}"))
+        finally:
+            api.leave()
+        if type(r) is not tuple:
+            r = (r,)
+        tag = r[0] if r else None
+        if tag == self.token:
+            try:
+                op_args = [self.converter.from_lua(v) for v in r[2:]]
+            except ConversionError as exc:
+                return Outcome(op="__invalid__", args=[str(exc)])
+            return Outcome(op=r[1], args=op_args)
+        if tag == self.done_token:
+            ok, value = r[1], r[2]
+            try:
+                result = (bool(ok), self.converter.from_lua(value))
+            except ConversionError as exc:
+                result = (False, f"invalid handler result: {exc}")
+            self._release(call)
+            return Outcome(result=result)
+        # The handler yielded something that is not a host request.
+        self._release(call)
+        return Outcome(result=(False, "attempt to yield from outside a coroutine"))
+
+    def _plain(self, value: Any) -> Any:
+        try:
+            return self.converter.from_lua(value)
+        except ConversionError:
+            return "error"
+
+    def _release(self, call: Call) -> None:
+        if call.handle is not None:
+            self.api.release(call.handle)
+        call.co = call.handle = None
+
+    def _deliver(self, fut: asyncio.Future, outcome: Outcome) -> None:
+        with self._done_lock:
+            self._done.append((fut, outcome))
+            if self._flush_scheduled:
+                return
+            self._flush_scheduled = True
+        try:
+            self.loop.call_soon_threadsafe(self._flush)
+        except RuntimeError:  # loop closed during shutdown
+            pass
+
+    # ------------------------------------------------------------ loop side
+    def _flush(self) -> None:
+        with self._done_lock:
+            items, self._done = self._done, []
+            self._flush_scheduled = False
+        for fut, outcome in items:
+            self.pending -= 1
+            if not fut.done():
+                fut.set_result(outcome)
+
+    def submit(self, call: Call, kind: str, payload: Any) -> asyncio.Future:
+        fut = self.loop.create_future()
+        self.pending += 1
+        call.worker = self
+        self.jobs.put((call, kind, payload, fut))
+        return fut
