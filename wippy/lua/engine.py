@@ -16,7 +16,7 @@ from typing import Any
 from ..errors import INTERNAL, INVALID, TIMEOUT, WippyError
 from .call import Call, CallResult, FunctionDef
 from .modules.base import LuaModule
-from .worker import RESUME, START, LuaWorker
+from .worker import CANCEL, RESUME, START, LuaWorker
 
 log = logging.getLogger("wippy.lua")
 
@@ -128,6 +128,11 @@ class LuaEngine:
                 resume = await self._run_op(call, outcome)
                 outcome = await self._await_step(call, worker.submit(call, RESUME, resume))
             return self._result(call, outcome.result)
+        except WippyError as exc:   # the step missed its hard deadline
+            return CallResult([], exc, raised=True)
+        except asyncio.CancelledError:
+            worker.submit(call, CANCEL, None)   # release the Lua side on its own thread
+            raise
         finally:
             if call._deferred:
                 await call.run_deferred()

@@ -31,7 +31,7 @@ log = logging.getLogger("wippy.lua")
 BOOT_SOURCE = resources.files("wippy.lua").joinpath("boot.lua").read_text()
 HOOK_COUNT = 10_000
 
-START, RESUME = "start", "resume"
+START, RESUME, CANCEL = "start", "resume", "cancel"
 
 
 def _deny(*_args: Any) -> Any:
@@ -146,6 +146,9 @@ class LuaWorker:
 
     def _step(self, call: Call, kind: str, payload: Any) -> Outcome:
         api, to_lua = self.api, self.converter.to_lua
+        if kind == CANCEL:
+            self._release(call)
+            return Outcome(result=(False, "canceled"))
         if kind == START:
             fdef, args, budget = payload
             body, handle = api.prepare(fdef.source, fdef.entry_id, fdef.method,
@@ -171,7 +174,7 @@ class LuaWorker:
         if type(r) is not tuple:
             r = (r,)
         tag = r[0] if r else None
-        if tag == self.token:
+        if tag == self.token and len(r) >= 2:
             try:
                 op_args = [self.converter.from_lua(v) for v in r[2:]]
             except ConversionError as exc:

@@ -1,0 +1,151 @@
+"""process.lua, process.host and process.service (reference §2.7–2.9, decision D3).
+
+A process.service runs its process.lua once per start. How it ends decides
+what the supervisor does (D3): returning 0, nil, true or nothing is success
+(the service exits and is never restarted); a non-zero number, false,
+`nil, err` or a raised error is failure (restarted with backoff).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from ..config import Lifecycle, spec
+from ..entry import Entry
+from ..lua.call import CallResult, FunctionDef
+from .base import BuildContext, Kind
+from .function import Limits, check_lua
+
+log = logging.getLogger("wippy.process")
+
+
+class ProcessFailed(Exception):
+    """A process ended in failure; the supervisor restarts its service."""
+
+
+@dataclass
+class ProcessConfig:
+    source: str = spec(required=True)
+    method: str = spec("", doc="exported function; empty runs the whole chunk")
+    modules: list[str] = spec(default_factory=list)
+    imports: dict[str, Any] = spec(default_factory=dict)
+    limits: Limits = spec(default_factory=lambda: Limits(timeout=0.0))
+
+
+class ProcessKind(Kind):
+    name = "process.lua"
+    config = ProcessConfig
+    summary = "A Lua process definition, run by a process.service."
+
+    def validate(self, entry: Entry, cfg: ProcessConfig) -> list[str]:
+        return check_lua(entry, cfg)
+
+    def build(self, entry: Entry, cfg: ProcessConfig, ctx: BuildContext) -> FunctionDef:
+        # Processes are long-lived by nature: no call budget unless one is set.
+        budget = cfg.limits.timeout or 365 * 24 * 3600.0
+        return ctx.lua.define(entry.id, cfg.source, cfg.method, cfg.modules, budget=budget)
+
+
+@dataclass
+class HostOptions:
+    workers: int = spec(0, min=0, doc="accepted for compatibility; Lua runs on the engine's workers")
+    queue_size: int = spec(1024, min=1)
+    local_queue_size: int = spec(256, min=1)
+
+
+@dataclass
+class HostConfig:
+    host: HostOptions = spec(default_factory=HostOptions)
+    lifecycle: Lifecycle = spec(default_factory=Lifecycle)
+
+
+class ProcessHost:
+    """Where processes run. Processes can start only while the host is running."""
+
+    def __init__(self, entry_id: str):
+        self.entry_id = entry_id
+        self.running = False
+
+    async def start(self) -> None:
+        self.running = True
+
+    async def stop(self) -> None:
+        self.running = False
+
+
+class HostKind(Kind):
+    name = "process.host"
+    config = HostConfig
+    summary = "A host that runs processes."
+
+    def build(self, entry: Entry, cfg: HostConfig, ctx: BuildContext) -> ProcessHost:
+        return ProcessHost(entry.id)
+
+
+@dataclass
+class ServiceConfig:
+    process: str = spec(required=True, ref="process.lua")
+    host: str = spec(required=True, ref="process.host")
+    input: list[Any] = spec(default_factory=list)
+    lifecycle: Lifecycle = spec(default_factory=Lifecycle)
+
+
+def outcome_error(result: CallResult) -> str | None:
+    """Why a process run counts as failed (D3), or None for success."""
+    if result.error is not None:
+        return str(result.error.message)
+    first = result.first
+    if first is False:
+        return "process returned false"
+    if isinstance(first, (int, float)) and not isinstance(first, bool) and first != 0:
+        return f"process exited with code {first}"
+    return None
+
+
+class ProcessService:
+    """Runs one process per start; `wait()` reports how it ended."""
+
+    def __init__(self, entry_id: str, fdef: FunctionDef, host: ProcessHost, inputs: list,
+                 ctx: BuildContext):
+        self.entry_id = entry_id
+        self.fdef = fdef
+        self.host = host
+        self.inputs = inputs
+        self.lua = ctx.lua
+        self._task: asyncio.Task | None = None
+
+    async def start(self) -> None:
+        if not self.host.running:
+            raise RuntimeError(f"process host {self.host.entry_id} is not running")
+        self._task = asyncio.ensure_future(self.lua.call(self.fdef, self.inputs))
+
+    async def wait(self) -> None:
+        result = await asyncio.shield(self._task)
+        reason = outcome_error(result)
+        if reason:
+            raise ProcessFailed(f"{self.fdef.entry_id}: {reason}")
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task and not task.done():
+            task.cancel()
+            try:
+                await task
+            except BaseException:
+                pass
+
+
+class ServiceKind(Kind):
+    name = "process.service"
+    config = ServiceConfig
+    summary = "Runs a process.lua on a process.host under supervision."
+
+    def build(self, entry: Entry, cfg: ServiceConfig, ctx: BuildContext) -> ProcessService:
+        fdef = ctx.get(cfg.process, FunctionDef)
+        host = ctx.get(cfg.host, ProcessHost)
+        return ProcessService(entry.id, fdef, host, list(cfg.input), ctx)
+
+
+KINDS = [ProcessKind(), HostKind(), ServiceKind()]
