@@ -67,7 +67,12 @@ class Converter:
                 for k, v in items:
                     out[k - 1] = self._from(v, depth - 1, budget)
                 return out
-        return {k: self._from(v, depth - 1, budget) for k, v in items}
+        out = {}
+        for k, v in items:
+            v = self._from(v, depth - 1, budget)
+            if v is not None:   # functions/userdata vanish, as nil would
+                out[k] = v
+        return out
 
     # ------------------------------------------------------------ Python -> Lua
     def to_lua(self, value: Any) -> Any:

@@ -1,0 +1,73 @@
+"""`queue.driver.memory` and `queue.queue` (reference §2.2, §2.3; decisions D2, D5, D12)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..config import Lifecycle, spec
+from ..entry import Entry
+from ..queue import DeadLetter, Driver, MemoryDriver, MemoryQueueOptions, Queue, RetryPolicy
+from .base import BuildContext, Kind
+
+CODECS = ("json/plain", "application/msgpack")
+
+
+@dataclass
+class MemoryDriverConfig:
+    lifecycle: Lifecycle = spec(default_factory=Lifecycle)
+
+
+class MemoryDriverKind(Kind):
+    name = "queue.driver.memory"
+    config = MemoryDriverConfig
+    summary = "In-process bounded queues; messages are lost when the process stops."
+
+    def build(self, entry: Entry, cfg: MemoryDriverConfig, ctx: BuildContext) -> MemoryDriver:
+        return MemoryDriver(entry.id, ctx.logger(entry.id))
+
+
+@dataclass
+class DriverOptions:
+    """`driver_options`: one sub-bag per driver; each driver reads only its own."""
+    memory: MemoryQueueOptions = spec(default_factory=MemoryQueueOptions)
+    # Validated by their drivers when the queue is declared.
+    sqlite: dict[str, Any] = spec(default_factory=dict)
+    amqp: dict[str, Any] = spec(default_factory=dict)
+    sqs: dict[str, Any] = spec(default_factory=dict)
+
+
+@dataclass
+class QueueConfig:
+    driver: str = spec("", ref="queue.driver.")
+    queue_name: str = spec("", doc="default: the entry name")
+    codec: str = spec("json/plain", choices=CODECS)
+    driver_options: DriverOptions = spec(default_factory=DriverOptions)
+    dead_letter: DeadLetter | None = spec(None)
+    retry: RetryPolicy = spec(default_factory=RetryPolicy)
+
+
+class QueueKind(Kind):
+    name = "queue.queue"
+    config = QueueConfig
+    summary = "A named queue on a driver, with retry backoff and an optional dead-letter queue."
+
+    def validate(self, entry: Entry, cfg: QueueConfig) -> list[str]:
+        problems = []
+        if not cfg.driver:
+            problems.append("driver: driver ID is required")
+        if cfg.dead_letter is not None and cfg.dead_letter.queue == entry.id:
+            problems.append("dead_letter.queue: a queue cannot dead-letter into itself; "
+                            "name another queue.queue entry")
+        return problems
+
+    def build(self, entry: Entry, cfg: QueueConfig, ctx: BuildContext) -> Queue:
+        driver = ctx.get(cfg.driver, Driver)
+        dead_letter = ctx.get(cfg.dead_letter.queue, Queue) if cfg.dead_letter else None
+        name = cfg.queue_name or entry.name
+        driver.declare(name, getattr(cfg.driver_options, driver.short_name, None))
+        return Queue(entry.id, name, driver, retry=cfg.retry, dead_letter=dead_letter,
+                     max_attempts=cfg.dead_letter.max_attempts if cfg.dead_letter else 0,
+                     codec=cfg.codec, log=ctx.logger(entry.id))
+
+
+KINDS: list[Kind] = [MemoryDriverKind(), QueueKind()]

@@ -1,0 +1,39 @@
+"""Retry backoff and dead-lettering for nacked messages (decision D2)."""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Callable
+
+from ..config import spec
+
+
+@dataclass
+class RetryPolicy:
+    """`retry:` on a queue.queue: when a nacked message becomes ready again.
+
+    Delay before attempt n+1 = min(max_delay, initial_delay * factor**(n-1)),
+    then spread by ±jitter so that failing messages don't retry in lockstep.
+    """
+    initial_delay: float = spec(1.0, duration=True, min=0)
+    max_delay: float = spec(60.0, duration=True, min=0)
+    factor: float = spec(2.0, min=1.0)
+    jitter: float = spec(0.1, min=0, max=1)
+
+    def delay(self, failed_attempts: int, rand: Callable[[], float] = random.random) -> float:
+        """Seconds to wait after the `failed_attempts`-th failure (1-based)."""
+        n = max(1, failed_attempts)
+        try:
+            base = self.initial_delay * self.factor ** (n - 1)
+        except OverflowError:
+            base = self.max_delay
+        base = min(self.max_delay, base)
+        spread = base * self.jitter * (2 * rand() - 1)
+        return max(0.0, base + spread)
+
+
+@dataclass
+class DeadLetter:
+    """`dead_letter:` on a queue.queue: where a message goes after max_attempts failures."""
+    queue: str = spec(required=True, ref="queue.queue")
+    max_attempts: int = spec(3, min=1)
