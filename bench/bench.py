@@ -1,0 +1,136 @@
+"""Benchmark: the task-queue example under load, against a bare Starlette endpoint.
+
+Runs `wippy run` on a copy of examples/task-queue with bench/process_task.lua
+(the tutorial's worker minus its `time.sleep("100ms")`), POSTs N tasks at
+concurrency C, waits until every row exists, then measures GET /tasks with
+the table full. Then the same POST load against bench/bare_app.py.
+
+    python bench/bench.py [--tasks 2000] [--concurrency 32]
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+import loadgen  # noqa: E402
+
+HERE = Path(__file__).parent
+ROOT = HERE.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port: int, proc: subprocess.Popen, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited with {proc.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit("server did not start")
+
+
+def post_bodies(n: int) -> list[bytes]:
+    return [loadgen.build("POST", "/tasks", json.dumps(
+        {"action": "uppercase", "data": {"text": f"task {i}"}}).encode()) for i in range(n)]
+
+
+def row_count(db: Path) -> int:
+    try:
+        with sqlite3.connect(db, timeout=5) as conn:
+            return conn.execute("SELECT count(*) FROM tasks").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+def bench_wippy(n: int, concurrency: int) -> dict:
+    tmp = Path(tempfile.mkdtemp(prefix="wippy-bench-"))
+    try:
+        project = tmp / "task-queue"
+        shutil.copytree(ROOT / "examples/task-queue/src", project / "src")
+        shutil.copy(HERE / "process_task.lua", project / "src/process_task.lua")
+        (project / "data").mkdir()
+        subprocess.run([sys.executable, "-m", "wippy", "init"], cwd=project, check=True)
+        port = free_port()
+        proc = subprocess.Popen([sys.executable, "-m", "wippy", "run", "-s",
+                                 "-o", f"app:gateway:addr=127.0.0.1:{port}"], cwd=project)
+        try:
+            wait_port(port, proc)
+            db = project / "data/tasks.db"
+            deadline = time.monotonic() + 30
+            while row_count(db) == 0 and time.monotonic() < deadline:
+                # the table exists once the migration ran
+                try:
+                    with sqlite3.connect(db) as c:
+                        c.execute("SELECT 1 FROM tasks LIMIT 1")
+                    break
+                except sqlite3.Error:
+                    time.sleep(0.05)
+            t0 = time.perf_counter()
+            post = asyncio.run(loadgen.run(port, post_bodies(n), concurrency))
+            while row_count(db) < n and time.perf_counter() - t0 < 120:
+                time.sleep(0.01)
+            e2e = time.perf_counter() - t0
+            rows = row_count(db)
+            gets = [loadgen.build("GET", "/tasks") for _ in range(n)]
+            get = asyncio.run(loadgen.run(port, gets, concurrency))
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(30)
+        return {"post": post, "e2e_seconds": e2e, "rows": rows, "e2e_tps": rows / e2e, "get": get}
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def bench_bare(n: int, concurrency: int) -> dict:
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, str(HERE / "bare_app.py"), str(port)])
+    try:
+        wait_port(port, proc)
+        return asyncio.run(loadgen.run(port, post_bodies(n), concurrency))
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--tasks", type=int, default=2000)
+    ap.add_argument("--concurrency", type=int, default=32)
+    args = ap.parse_args()
+    wippy = bench_wippy(args.tasks, args.concurrency)
+    bare = bench_bare(args.tasks, args.concurrency)
+    post, get = wippy["post"], wippy["get"]
+    print(f"tasks={args.tasks} concurrency={args.concurrency}")
+    print(f"wippy POST   {post['rps']:8.0f} req/s  p50 {post['p50_ms']:6.2f} ms  "
+          f"p99 {post['p99_ms']:6.2f} ms  statuses {post['statuses']}")
+    print(f"wippy e2e    {wippy['e2e_tps']:8.0f} tasks/s  ({wippy['rows']} rows in "
+          f"{wippy['e2e_seconds']:.2f} s)")
+    print(f"wippy GET    {get['rps']:8.0f} req/s  p50 {get['p50_ms']:6.2f} ms  "
+          f"p99 {get['p99_ms']:6.2f} ms  (table full, 100 rows per page)")
+    print(f"bare POST    {bare['rps']:8.0f} req/s  p50 {bare['p50_ms']:6.2f} ms  "
+          f"p99 {bare['p99_ms']:6.2f} ms")
+    print(f"ratio POST/bare {post['rps'] / bare['rps']:.0%} (aim >= 40%)   "
+          f"e2e/bare {wippy['e2e_tps'] / bare['rps']:.0%} (aim >= 20%)")
+
+
+if __name__ == "__main__":
+    main()
