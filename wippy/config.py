@@ -83,8 +83,10 @@ class Decoder:
         self.errors: list[ConfigError] = []
 
     def fail(self, path: str, message: str) -> None:
+        # "data.x" is shown as "x"; meta fields keep their "meta." so users look in the right place.
+        label = path[5:] if path.startswith("data.") else path
         self.errors.append(ConfigError(message, self.entry.origin_of(path),
-                                       self.entry.id, path.partition(".")[2] or path))
+                                       self.entry.id, label))
 
     def decode(self, cls: type) -> Any:
         return self._dataclass(cls, self.entry.data, "data", top=True)
@@ -107,7 +109,8 @@ class Decoder:
             md = f.metadata
             src = self.entry.meta if (md.get("meta") and top) else raw
             fpath = f"{'meta' if md.get('meta') else path}.{name}"
-            if name in src and src[name] is not None:
+            blank = isinstance(src.get(name), str) and not src[name].strip()
+            if name in src and src[name] is not None and not (blank and md.get("required")):
                 values[name] = self._value(hints[name], src[name], fpath, md)
             elif md.get("required"):
                 self.fail(fpath, f"{name} is required")
@@ -208,6 +211,10 @@ def references(cfg: Any, cls: type | None = None, prefix: str = "") -> list[tupl
             out.extend((f"{path}[{i}]", v, rule) for i, v in enumerate(value) if isinstance(v, str))
         elif dataclasses.is_dataclass(value):
             out.extend(references(value, prefix=f"{path}."))
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                if dataclasses.is_dataclass(item):
+                    out.extend(references(item, prefix=f"{path}[{i}]."))
     return out
 
 

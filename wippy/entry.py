@@ -40,7 +40,9 @@ class Entry:
         """Best-known origin of a field path such as "data.pool.max_size"."""
         parts = path.split(".")
         for n in range(len(parts), 0, -1):
-            line = self.field_lines.get(".".join(parts[:n]))
+            prefix = ".".join(parts[:n])
+            # "data.modules[3]" falls back to "data.modules" when the item has no line.
+            line = self.field_lines.get(prefix) or self.field_lines.get(prefix.split("[")[0])
             if line:
                 return Origin(self.origin.file, line)
         return self.origin

@@ -1,0 +1,292 @@
+"""The `wippy` command: init, run, check (lint), registry list/show, version.
+
+Exit codes: 0 ok, 1 runtime or configuration error, 2 usage error.
+Logs go to stderr; stdout only carries command output (decision D11).
+Signal handling lives here and only here (uvicorn must not install its own).
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import fnmatch
+import json
+import logging
+import os
+import signal
+import sys
+import traceback
+from pathlib import Path
+from typing import Any, TextIO
+
+import yaml
+
+from . import __version__
+from .config import suggest
+from .entry import Entry
+from .errors import ConfigErrors
+from .lockfile import DEFAULT_MODULES, DEFAULT_SRC, LOCK_NAME, init_lock, read_lock
+from .logs import fields, setup_logging
+
+log = logging.getLogger("wippy")
+
+SHUTDOWN_TIMEOUT = 30.0   # reference §1.11 shutdown.timeout
+
+
+# ------------------------------------------------------------------ arguments
+def _global_flags(parser: argparse.ArgumentParser, sub: bool) -> None:
+    # In sub-parsers the defaults are suppressed, so `wippy -v run` and `wippy run -v` both work.
+    default = argparse.SUPPRESS if sub else False
+    group = parser.add_argument_group("logging")
+    group.add_argument("-v", "--verbose", action="store_true", default=default,
+                       help="debug logs")
+    group.add_argument("-c", "--console", action="store_true", default=default,
+                       help="colour console logs (when stderr is a terminal)")
+    group.add_argument("-s", "--silent", action="store_true", default=default,
+                       help="no logs (errors that stop the command are still printed)")
+    group.add_argument("--log-json", action="store_true", default=default,
+                       help="JSON log lines instead of the console format")
+
+
+def _registry_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-l", "--lock-file", default=LOCK_NAME,
+                        help="lock file to read (default: ./wippy.lock)")
+    parser.add_argument("-o", "--override", action="append", default=[], metavar="NS:ENTRY:FIELD=VALUE",
+                        help="override an entry field (repeatable); field may be kind, meta.x, "
+                             "data.x or x (= data.x); value true/false/number/string")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="wippy", description="Wippy runtime for Python")
+    _global_flags(parser, sub=False)
+    subs = parser.add_subparsers(dest="command", metavar="COMMAND")
+    subs.required = True
+
+    def sub(name: str, help_text: str, **kw: Any) -> argparse.ArgumentParser:
+        p = subs.add_parser(name, help=help_text, description=help_text, **kw)
+        _global_flags(p, sub=True)
+        return p
+
+    p = sub("init", "write wippy.lock for a project in the current directory")
+    p.add_argument("-d", "--src-dir", default=DEFAULT_SRC, help="source directory (default ./src)")
+    p.add_argument("--modules-dir", default=DEFAULT_MODULES, help="modules directory (default .wippy)")
+    p.add_argument("-l", "--lock-file", default=LOCK_NAME, help="lock file to write (default wippy.lock)")
+
+    p = sub("run", "load the registry, start every service, serve until SIGINT/SIGTERM")
+    _registry_flags(p)
+
+    p = sub("check", "load and validate the registry without starting anything", aliases=["lint"])
+    _registry_flags(p)
+
+    p = sub("version", "print the version")
+    p.add_argument("--short", action="store_true", help="version number only")
+
+    p = sub("registry", "inspect registry entries")
+    reg = p.add_subparsers(dest="registry_command", metavar="SUBCOMMAND")
+    reg.required = True
+    p = reg.add_parser("list", help="list entries")
+    _global_flags(p, sub=True)
+    _registry_flags(p)
+    p.add_argument("--kind", help="kind glob, e.g. 'http.*'")
+    p.add_argument("--ns", help="namespace glob, e.g. 'app.*'")
+    p.add_argument("--json", action="store_true", help="JSON output")
+    p = reg.add_parser("show", help="show one entry")
+    _global_flags(p, sub=True)
+    _registry_flags(p)
+    p.add_argument("id", help="entry id, ns:name")
+    p.add_argument("--json", action="store_true", help="JSON output")
+    return parser
+
+
+# ------------------------------------------------------------------ helpers
+def _print_problems(errors: ConfigErrors, out: TextIO) -> None:
+    for err in errors.errors:
+        print(str(err), file=out)
+
+
+def _fail(message: str) -> int:
+    print(f"Error: {message}", file=sys.stderr)
+    return 1
+
+
+def _read_project(args: argparse.Namespace, required: bool) -> list[Entry] | None:
+    """Lock -> entries (+ overrides). None without a lock when not `required`."""
+    from .runtime import load_registry
+    path = Path(args.lock_file)
+    if not path.exists():
+        if required:
+            raise FileNotFoundError(path)
+        log.warning("no lock file found, starting with empty registry",
+                    extra=fields(lock=str(path), hint="run `wippy init` to create one"))
+        return load_registry(None, args.override)
+    return load_registry(read_lock(path), args.override)
+
+
+# ------------------------------------------------------------------ commands
+def cmd_init(args: argparse.Namespace, **_: Any) -> int:
+    lock = init_lock(args.lock_file, args.src_dir, args.modules_dir)
+    print(f"wrote {args.lock_file} (src: {lock.src_dir}, modules: {lock.modules_dir})")
+    if not lock.src_path.is_dir():
+        log.info("source directory does not exist yet", extra=fields(src=lock.src_dir))
+    return 0
+
+
+def cmd_check(args: argparse.Namespace, kinds: Any = None, modules: Any = None) -> int:
+    from .runtime import check
+    try:
+        entries = _read_project(args, required=True)
+    except FileNotFoundError:
+        print(f"{args.lock_file}: no lock file found; run `wippy init` first", file=sys.stdout)
+        return 1
+    except ConfigErrors as errors:
+        _print_problems(errors, sys.stdout)
+        print(f"{len(errors.errors)} problem(s) found", file=sys.stdout)
+        return 1
+    try:
+        plan = check(entries, kinds, modules)
+    except ConfigErrors as errors:
+        _print_problems(errors, sys.stdout)
+        print(f"{len(errors.errors)} problem(s) found in {len(entries)} entries", file=sys.stdout)
+        return 1
+    print(f"ok: {len(plan.entries)} entries, no problems found", file=sys.stdout)
+    return 0
+
+
+def cmd_run(args: argparse.Namespace, kinds: Any = None, modules: Any = None) -> int:
+    try:
+        entries = _read_project(args, required=False)
+    except ConfigErrors as errors:
+        _print_problems(errors, sys.stderr)
+        return _fail(f"{len(errors.errors)} problem(s) in the registry; nothing was started "
+                     "(`wippy check` lists them without starting)")
+    return asyncio.run(_serve(entries, kinds, modules, SHUTDOWN_TIMEOUT))
+
+
+async def _serve(entries: list[Entry], kinds: Any, modules: Any, shutdown_timeout: float) -> int:
+    from .runtime import Runtime
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    received = 0
+
+    def on_signal() -> None:
+        nonlocal received
+        received += 1
+        if received == 1:
+            log.info("received shutdown signal")
+            log.info("shutting down (press Ctrl+C again to force exit)")
+            stop.set()
+        else:
+            log.warning("force exit")
+            logging.shutdown()
+            os._exit(1)
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, on_signal)
+    try:
+        runtime = Runtime(entries, kinds=kinds, modules=modules)
+        starting = asyncio.create_task(runtime.start())
+        stopping = asyncio.create_task(stop.wait())
+        await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if not starting.done():
+            # A signal during start: cancel it; start() stops what it had started.
+            starting.cancel()
+            done, _ = await asyncio.wait({starting}, timeout=shutdown_timeout)
+            if not done:
+                log.error("shutdown timed out", extra=fields(timeout=f"{shutdown_timeout:g}s"))
+                return 1
+            log.info("stopped")
+            return 0
+        try:
+            starting.result()
+        except ConfigErrors as errors:
+            stopping.cancel()
+            _print_problems(errors, sys.stderr)
+            return _fail(f"{len(errors.errors)} problem(s); nothing was started")
+        await stopping
+        try:
+            await asyncio.wait_for(runtime.close(), shutdown_timeout)
+        except asyncio.TimeoutError:
+            log.error("shutdown timed out", extra=fields(timeout=f"{shutdown_timeout:g}s"))
+            return 1
+        log.info("stopped")
+        return 0
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+
+
+def cmd_version(args: argparse.Namespace, **_: Any) -> int:
+    if args.short:
+        print(__version__)
+        return 0
+    import platform
+    try:
+        import lupa
+        lupa_version = getattr(lupa, "__version__", "?")
+    except ImportError:  # pragma: no cover - lupa is a dependency
+        lupa_version = "missing"
+    print(f"wippy {__version__}")
+    print(f"python {platform.python_version()}, lua 5.4 (lupa {lupa_version})")
+    return 0
+
+
+def _entry_view(entry: Entry) -> dict[str, Any]:
+    return {"id": entry.id, "kind": entry.kind, "meta": entry.meta, "data": entry.data,
+            "origin": str(entry.origin)}
+
+
+def cmd_registry(args: argparse.Namespace, **_: Any) -> int:
+    try:
+        entries = _read_project(args, required=True)
+    except FileNotFoundError:
+        return _fail(f"{args.lock_file}: no lock file found; run `wippy init` first")
+    except ConfigErrors as errors:
+        _print_problems(errors, sys.stderr)
+        return _fail(f"{len(errors.errors)} problem(s) in the registry")
+    if args.registry_command == "list":
+        chosen = sorted((e for e in entries
+                         if (not args.kind or fnmatch.fnmatchcase(e.kind, args.kind))
+                         and (not args.ns or fnmatch.fnmatchcase(e.namespace, args.ns))),
+                        key=lambda e: e.id)
+        if args.json:
+            print(json.dumps([{"id": e.id, "kind": e.kind, "origin": str(e.origin)}
+                              for e in chosen], indent=2))
+            return 0
+        width = max((len(e.id) for e in chosen), default=0)
+        for e in chosen:
+            print(f"{e.id.ljust(width)}  {e.kind}")
+        return 0
+    by_id = {e.id: e for e in entries}
+    entry = by_id.get(args.id)
+    if entry is None:
+        return _fail(f"entry {args.id} not found{suggest(args.id, by_id)}")
+    view = _entry_view(entry)
+    if args.json:
+        print(json.dumps(view, indent=2, default=str))
+    else:
+        print(yaml.safe_dump(view, sort_keys=False, allow_unicode=True, indent=4), end="")
+    return 0
+
+
+COMMANDS = {"init": cmd_init, "run": cmd_run, "check": cmd_check, "lint": cmd_check,
+            "version": cmd_version, "registry": cmd_registry}
+
+
+def main(argv: list[str] | None = None, *, kinds: Any = None, modules: Any = None) -> int:
+    """Entry point. `kinds`/`modules` replace the built-in tables (tests, embedding)."""
+    args = build_parser().parse_args(argv)
+    setup_logging(verbose=args.verbose, console=args.console, silent=args.silent,
+                  json_lines=args.log_json)
+    try:
+        return COMMANDS[args.command](args, kinds=kinds, modules=modules)
+    except ConfigErrors as errors:
+        _print_problems(errors, sys.stderr)
+        return _fail(f"{len(errors.errors)} problem(s)")
+    except ImportError as exc:
+        return _fail(str(exc))
+    except KeyboardInterrupt:
+        return 1
+    except Exception as exc:  # noqa: BLE001 - last resort: one line, traceback with -v
+        if args.verbose:
+            traceback.print_exc()
+        return _fail(f"internal error: {type(exc).__name__}: {exc} (run with -v for the traceback)")
+

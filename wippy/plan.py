@@ -1,0 +1,108 @@
+"""Everything that can be checked before anything starts (decision D6).
+
+    plan = prepare(entries, kinds, modules, check_source)
+
+decodes every entry with its kind's config, runs the kind's own checks,
+syntax-checks Lua sources and their module lists, and orders the entries by
+their references. Every problem is collected; one ConfigErrors names them all.
+`wippy check` stops here; `wippy run` builds from the plan.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from .config import decode, suggest
+from .entry import Entry
+from .errors import ConfigError, ConfigErrors
+from .graph import Graph, check_references, order
+from .kinds.base import Kind
+
+# Kinds whose `source` is Lua code and whose `modules` name Lua modules.
+LUA_SUFFIX = ".lua"
+
+
+@dataclass
+class Plan:
+    entries: dict[str, Entry]      # by id, in load order
+    kinds: dict[str, Kind]         # entry id -> its kind
+    configs: dict[str, Any]        # entry id -> decoded config (None for inert kinds)
+    graph: Graph
+
+    @property
+    def order(self) -> list[str]:
+        return self.graph.order
+
+
+def _kind_error(entry: Entry, kinds: dict[str, Kind]) -> ConfigError:
+    return ConfigError(f"unknown kind {entry.kind!r}{suggest(entry.kind, kinds)}",
+                       entry.origin_of("kind"), entry.id, "kind")
+
+
+def _validation_errors(entry: Entry, kind: Kind, cfg: Any) -> list[ConfigError]:
+    """`kind.validate` returns "field: message" strings; give them file:line."""
+    out = []
+    for problem in kind.validate(entry, cfg) or []:
+        field, sep, message = str(problem).partition(": ")
+        if not sep or " " in field:
+            field, message = None, str(problem)
+        path = field if field is None or field.startswith("meta.") else f"data.{field}"
+        out.append(ConfigError(message, entry.origin_of(path) if path else entry.origin,
+                               entry.id, field))
+    return out
+
+
+def _lua_errors(entry: Entry, cfg: Any, modules: dict[str, Any] | None,
+                check_source: Callable[[str, str], str | None] | None) -> list[ConfigError]:
+    out = []
+    source = getattr(cfg, "source", None)
+    if check_source is not None and isinstance(source, str) and source:
+        problem = check_source(source, entry.id)
+        if problem:
+            out.append(ConfigError(f"Lua syntax error: {problem}", entry.origin_of("data.source"),
+                                   entry.id, "source"))
+    if modules is not None:
+        for i, name in enumerate(getattr(cfg, "modules", None) or []):
+            if name not in modules:
+                out.append(ConfigError(
+                    f"unknown module {name!r}{suggest(str(name), modules)}; available: "
+                    f"{', '.join(sorted(modules)) or 'none'}",
+                    entry.origin_of(f"data.modules[{i}]"), entry.id, f"modules[{i}]"))
+    return out
+
+
+def prepare(entries: list[Entry], kinds: dict[str, Kind], modules: dict[str, Any] | None = None,
+            check_source: Callable[[str, str], str | None] | None = None) -> Plan:
+    """Decode, validate and order `entries`; raises ConfigErrors with every problem."""
+    by_id = {e.id: e for e in entries}
+    errors: list[ConfigError] = []
+    configs: dict[str, Any] = {}
+    kind_of: dict[str, Kind] = {}
+    for entry in entries:
+        kind = kinds.get(entry.kind)
+        if kind is None:
+            errors.append(_kind_error(entry, kinds))
+            continue
+        kind_of[entry.id] = kind
+        if kind.config is None:
+            configs[entry.id] = None
+            continue
+        cfg, problems = decode(entry, kind.config)
+        configs[entry.id] = cfg
+        if not problems:
+            problems = _validation_errors(entry, kind, cfg)
+        errors.extend(problems)
+        if entry.kind.endswith(LUA_SUFFIX):
+            # The kind may check its Lua itself: report each field once.
+            seen = {e.field for e in problems}
+            errors.extend(e for e in _lua_errors(entry, cfg, modules, check_source)
+                          if e.field not in seen)
+    deps, ref_errors = check_references(by_id, configs, set(kinds))
+    errors.extend(ref_errors)
+    if errors:
+        # Read top to bottom, like the files: by file, then line (stable within a line).
+        errors.sort(key=lambda e: (e.origin.file, e.origin.line) if e.origin else ("", 0))
+        raise ConfigErrors(errors)
+    graph = order(deps, by_id)
+    return Plan(by_id, kind_of, configs, graph)
+

@@ -1,0 +1,304 @@
+"""Start services in dependency order, restart failures with backoff, stop in reverse.
+
+Rules (reference §1.8-1.11 with decision D3):
+
+* Roots are services with `lifecycle.auto_start`; their dependencies are pulled in
+  even without `auto_start`. A dependency that is not a service (a queue, a
+  function) is looked through to the services it depends on.
+* A service starts once every dependency is running (an `optional` dependency
+  only has to have tried once). Independent services start concurrently.
+* `start()` raising or exceeding `start_timeout`, or `wait()` raising = failed:
+  restart after initial_delay * factor^(n-1), capped at max_delay, +-jitter;
+  `max_attempts` restarts at most (0 = forever); the count resets when the
+  service had been running for `stable_threshold`.
+* `wait()` returning = exited: done, never restarted.
+* Stop: retrying/starting services first, then reverse dependency levels,
+  each level in parallel, each service bounded by its `stop_timeout`.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable
+
+from .config import Lifecycle, RestartPolicy
+from .errors import WippyError
+from .logs import fields
+
+log = logging.getLogger("wippy.supervisor")
+
+IDLE = "idle"          # supervised, but nothing asked for it (not auto_start, nobody depends on it)
+PENDING = "pending"    # waiting for dependencies
+STARTING = "starting"
+RUNNING = "running"
+EXITED = "exited"      # finished by itself: never restarted
+FAILED = "failed"      # start or run failed; restarting after a delay, or given up
+STOPPING = "stopping"
+STOPPED = "stopped"
+
+
+def backoff_delay(policy: RestartPolicy, failures: int, rng: Callable[[], float]) -> float:
+    """Delay before restart number `failures` (1-based): exponential, capped, jittered."""
+    base = policy.initial_delay * policy.backoff_factor ** max(failures - 1, 0)
+    base = min(base, policy.max_delay)
+    return max(0.0, base * (1 + policy.jitter * (2 * rng() - 1)))
+
+
+def describe(exc: BaseException) -> str:
+    """One line for a log or status: the message, with the type when it is not ours."""
+    if isinstance(exc, WippyError):
+        return exc.message
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+@dataclass
+class _Unit:
+    id: str
+    service: Any
+    lifecycle: Lifecycle
+    deps: list[str] = field(default_factory=list)   # service ids this one waits for
+    state: str = IDLE
+    failures: int = 0            # consecutive; resets after a stable run
+    starts: int = 0
+    last_error: str | None = None
+    since: float = 0.0
+    retry_in: float | None = None
+    active: bool = False         # start() was called and stop() not yet
+    task: asyncio.Task | None = None
+    ready: asyncio.Event = field(default_factory=asyncio.Event)     # has reached running
+    settled: asyncio.Event = field(default_factory=asyncio.Event)   # first attempt decided
+
+    @property
+    def optional(self) -> bool:
+        return self.lifecycle.startup == "optional"
+
+
+class Supervisor:
+    """Owns the start/stop of every Service; the only place that retries."""
+
+    def __init__(self, services: dict[str, tuple[Any, Lifecycle]],
+                 deps: dict[str, list[str]] | None = None, *,
+                 clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+                 rng: Callable[[], float] = random.random,
+                 wall: Callable[[], float] = time.time):
+        self._clock, self._sleep, self._rng, self._wall = clock, sleep, rng, wall
+        deps = deps or {}
+        self._units = {sid: _Unit(sid, svc, lc, _service_deps(sid, services, deps))
+                       for sid, (svc, lc) in sorted(services.items())}
+        now = wall()
+        for unit in self._units.values():
+            unit.since = now
+        self._changed = asyncio.Event()
+        self._stopping = False
+
+    # ------------------------------------------------------------ status
+    def status(self) -> dict[str, dict[str, Any]]:
+        """id -> {state, attempts, last_error, since, retrying, starts}."""
+        return {u.id: {"state": u.state, "attempts": u.failures, "last_error": u.last_error,
+                       "since": u.since, "retrying": u.retry_in is not None, "starts": u.starts}
+                for u in self._units.values()}
+
+    def _set(self, unit: _Unit, state: str, message: str | None = None,
+             level: int = logging.INFO, **extra: Any) -> None:
+        unit.state, unit.since = state, self._wall()
+        self._changed.set()
+        if message:
+            log.log(level, message, extra=fields(service=unit.id, **extra))
+
+    # ------------------------------------------------------------ start
+    def wanted(self) -> list[str]:
+        """Auto-start services plus everything they need, in id order."""
+        out: set[str] = set()
+        stack = [u.id for u in self._units.values() if u.lifecycle.auto_start]
+        while stack:
+            sid = stack.pop()
+            if sid not in out:
+                out.add(sid)
+                stack.extend(self._units[sid].deps)
+        return sorted(out)
+
+    async def start(self) -> None:
+        """Start every wanted service; return once each has run, exited, failed once or is
+        blocked by a failed dependency (retries go on in the background)."""
+        wanted = [self._units[sid] for sid in self.wanted()]
+        for unit in wanted:
+            unit.state = PENDING
+            unit.task = asyncio.create_task(self._run(unit), name=f"service {unit.id}")
+            unit.task.add_done_callback(self._task_done)
+        while not all(self._resolved(u, set()) for u in wanted):
+            self._changed.clear()
+            await self._changed.wait()
+        counts: dict[str, int] = {}
+        for unit in wanted:
+            counts[unit.state] = counts.get(unit.state, 0) + 1
+        idle = len(self._units) - len(wanted)
+        level = logging.WARNING if counts.get(FAILED) or counts.get(PENDING) else logging.INFO
+        log.log(level, "services started", extra=fields(
+            running=counts.get(RUNNING, 0), exited=counts.get(EXITED, 0),
+            failed=counts.get(FAILED, 0), blocked=counts.get(PENDING, 0), idle=idle))
+
+    def _task_done(self, task: asyncio.Task) -> None:
+        self._changed.set()
+        if not task.cancelled() and task.exception() is not None:
+            log.error("supervisor task crashed", exc_info=task.exception(),
+                      extra=fields(task=task.get_name()))
+
+    def _resolved(self, unit: _Unit, seen: set[str]) -> bool:
+        if unit.settled.is_set() or unit.task is None or unit.task.done():
+            return True
+        seen.add(unit.id)
+        return any(self._blocks(self._units[d], seen) for d in unit.deps if d not in seen)
+
+    def _blocks(self, dep: _Unit, seen: set[str]) -> bool:
+        """A dependency that has decided and still holds its dependents back."""
+        gate = dep.settled if dep.optional else dep.ready
+        return not gate.is_set() and self._resolved(dep, seen)
+
+    async def _run(self, unit: _Unit) -> None:
+        waiting = [self._units[d] for d in unit.deps]
+        if waiting:
+            log.debug("service waiting for dependencies",
+                      extra=fields(service=unit.id, deps=[d.id for d in waiting]))
+        for dep in waiting:
+            await (dep.settled if dep.optional else dep.ready).wait()
+        while not self._stopping:
+            error = await self._attempt(unit)
+            if error is None:
+                return  # running until stopped, or exited
+            unit.failures += 1
+            unit.last_error = error
+            await self._cleanup(unit)
+            policy = unit.lifecycle.restart
+            if policy.max_attempts and unit.failures > policy.max_attempts:
+                unit.retry_in = None
+                self._set(unit, FAILED, "service failed, giving up", logging.ERROR,
+                          error=error, restarts=unit.failures - 1)
+                unit.settled.set()
+                return
+            delay = backoff_delay(policy, unit.failures, self._rng)
+            unit.retry_in = delay
+            self._set(unit, FAILED, "service failed", logging.WARNING, error=error,
+                      attempt=unit.failures, retry_in=f"{delay:.3g}s")
+            unit.settled.set()
+            await self._sleep(delay)
+            unit.retry_in = None
+            if self._stopping:
+                return
+
+    async def _attempt(self, unit: _Unit) -> str | None:
+        """Start once and, if the service can end, wait for it. None = running or exited."""
+        unit.starts += 1
+        self._set(unit, STARTING, "service starting", attempt=unit.failures + 1)
+        unit.active = True
+        timeout = unit.lifecycle.start_timeout or None
+        try:
+            await asyncio.wait_for(unit.service.start(), timeout)
+        except asyncio.TimeoutError:
+            return f"start timeout ({timeout:g}s)"
+        except Exception as exc:  # noqa: BLE001 - any start failure is retried by policy
+            log.debug("start failed", exc_info=True, extra=fields(service=unit.id))
+            return describe(exc)
+        started = self._clock()
+        unit.last_error = None
+        self._set(unit, RUNNING, "service running")
+        unit.ready.set()
+        unit.settled.set()
+        wait = getattr(unit.service, "wait", None)
+        if wait is None:
+            return None
+        try:
+            await wait()
+        except Exception as exc:  # noqa: BLE001 - a crash is a failure to restart
+            if self._clock() - started >= unit.lifecycle.stable_threshold:
+                unit.failures = 0  # it was stable: start the backoff from the beginning
+            log.debug("service crashed", exc_info=True, extra=fields(service=unit.id))
+            return describe(exc)
+        self._set(unit, EXITED, "service exited")
+        return None
+
+    async def _cleanup(self, unit: _Unit) -> None:
+        """Release what a failed attempt may hold before the next one."""
+        if not unit.active:
+            return
+        unit.active = False
+        try:
+            await asyncio.wait_for(unit.service.stop(), unit.lifecycle.stop_timeout or None)
+        except Exception as exc:  # noqa: BLE001 - best effort after a failure
+            log.debug("stop after failure failed", extra=fields(service=unit.id,
+                                                                error=describe(exc)))
+
+    # ------------------------------------------------------------ stop
+    async def stop(self) -> None:
+        """Stop everything that was started: retrying ones first, then by reverse level."""
+        self._stopping = True
+        started = [u for u in self._units.values() if u.state != IDLE]
+        unsettled = [u for u in started if u.state not in (RUNNING, EXITED)]
+        await asyncio.gather(*(self._stop_unit(u) for u in unsettled))
+        rest = [u for u in started if u not in unsettled]
+        for level in reversed(_levels(rest, self._units)):
+            await asyncio.gather(*(self._stop_unit(u) for u in level))
+
+    async def _stop_unit(self, unit: _Unit) -> None:
+        # asyncio.wait_for (3.11) can swallow a cancel that races with completion: insist.
+        while unit.task is not None and not unit.task.done():
+            unit.task.cancel()
+            await asyncio.wait([unit.task], timeout=0.1)
+        unit.retry_in = None
+        if not unit.active:
+            if unit.state != STOPPED:
+                self._set(unit, STOPPED, "service stopped" if unit.state != PENDING else None)
+            return
+        quiet = unit.state == EXITED  # finished long ago: stop() only releases leftovers
+        self._set(unit, STOPPING, None if quiet else "service stopping")
+        timeout = unit.lifecycle.stop_timeout or None
+        unit.active = False
+        try:
+            await asyncio.wait_for(unit.service.stop(), timeout)
+        except asyncio.TimeoutError:
+            unit.last_error = f"stop timeout ({timeout:g}s)"
+            self._set(unit, STOPPED, "service stop timed out", logging.ERROR, timeout=f"{timeout:g}s")
+            return
+        except Exception as exc:  # noqa: BLE001 - report and keep stopping the rest
+            unit.last_error = describe(exc)
+            self._set(unit, STOPPED, "service stop failed", logging.ERROR, error=unit.last_error)
+            return
+        self._set(unit, STOPPED, None if quiet else "service stopped")
+
+
+def _service_deps(sid: str, services: dict[str, Any], deps: dict[str, list[str]]) -> list[str]:
+    """Services `sid` depends on, looking through non-service entries transitively."""
+    out: list[str] = []
+    seen = {sid}
+    stack = list(reversed(deps.get(sid, [])))
+    while stack:
+        dep = stack.pop()
+        if dep in seen:
+            continue
+        seen.add(dep)
+        if dep in services:
+            out.append(dep)
+        else:
+            stack.extend(reversed(deps.get(dep, [])))
+    return sorted(out)
+
+
+def _levels(units: list[_Unit], all_units: dict[str, _Unit]) -> list[list[_Unit]]:
+    """Dependency levels among `units`: level 0 needs nothing, level n needs level < n."""
+    level: dict[str, int] = {}
+
+    def depth(unit: _Unit, trail: frozenset = frozenset()) -> int:
+        if unit.id not in level:
+            below = [depth(all_units[d], trail | {unit.id}) for d in unit.deps
+                     if d not in trail]
+            level[unit.id] = 1 + max(below, default=-1)
+        return level[unit.id]
+
+    out: dict[int, list[_Unit]] = {}
+    for unit in units:
+        out.setdefault(depth(unit), []).append(unit)
+    return [out[k] for k in sorted(out)]
