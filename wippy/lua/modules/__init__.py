@@ -2,5 +2,20 @@
 from __future__ import annotations
 
 from .base import LuaModule
+from .errors import ErrorsModule
+from .json import JsonModule
+from .logger import LoggerModule
+from .time import TimeModule
+from .uuid import UuidModule
+from .queue import QueueModule
+from .sql import SqlModule
 
-MODULES: dict[str, LuaModule] = {}
+MODULES: dict[str, LuaModule] = {
+    "errors": ErrorsModule(),
+    "json": JsonModule(),
+    "logger": LoggerModule(),
+    "time": TimeModule(),
+    "uuid": UuidModule(),
+    "queue": QueueModule(),
+    "sql": SqlModule(),
+}

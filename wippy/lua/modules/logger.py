@@ -1,0 +1,52 @@
+"""The `logger` Lua module: structured logs through Python logging.
+
+Records go to the logger `wippy.lua.<entry id>` (`wippy.lua.<entry id>.<name>` for
+`logger:named(name)`), with `extra={"fields": {...}}`: `entry` and `location`
+(`<entry id>:<line>`) first, then the caller's fields.
+"""
+from __future__ import annotations
+
+import logging
+from importlib import resources
+from typing import Any
+
+from ...errors import WippyError
+from .base import LuaModule
+
+LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warn": logging.WARNING,
+          "error": logging.ERROR}
+
+
+def _plain_field(value: Any) -> Any:
+    """Nested values as JSON-friendly data: error objects become their message."""
+    if isinstance(value, WippyError):
+        return value.message
+    if isinstance(value, dict):
+        return {str(k): _plain_field(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain_field(v) for v in value]
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return value
+
+
+class LoggerModule(LuaModule):
+    name = "logger"
+    lua = resources.files(__package__).joinpath("logger.lua").read_text()
+
+    def host_functions(self):
+        def log(call, level, name, msg, fields, line):
+            entry = call.entry_id
+            logger = logging.getLogger(f"wippy.lua.{entry}.{name}" if name else f"wippy.lua.{entry}")
+            levelno = LEVELS[level]
+            if not logger.isEnabledFor(levelno):
+                return None
+            record = {"entry": entry, "location": f"{entry}:{line}" if line and line > 0 else entry}
+            plain = call.from_lua(fields) if fields is not None else {}
+            if isinstance(plain, dict):
+                for key, value in plain.items():
+                    if isinstance(key, str) and key not in record:
+                        record[key] = _plain_field(value)
+            logger.log(levelno, msg, extra={"fields": record})
+            return None
+        return {"log": log}
