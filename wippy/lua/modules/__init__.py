@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from .base import LuaModule
 from .errors import ErrorsModule
+from .http import HttpModule
 from .json import JsonModule
 from .logger import LoggerModule
 from .time import TimeModule
@@ -12,6 +13,7 @@ from .sql import SqlModule
 
 MODULES: dict[str, LuaModule] = {
     "errors": ErrorsModule(),
+    "http": HttpModule(),
     "json": JsonModule(),
     "logger": LoggerModule(),
     "time": TimeModule(),

@@ -1,0 +1,37 @@
+"""The ASGI application of one http.service: route lookup, 404 and 405, nothing else.
+
+No middleware stack and no per-request allocation beyond what the route
+needs: the lookup table, handlers and `Allow` values are built once.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .responses import send_no_content, send_not_allowed, send_not_found
+from .routes import PathRoute, RouteTable
+
+
+class HttpApp:
+    __slots__ = ("table",)
+
+    def __init__(self, table: RouteTable):
+        self.table = table
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":  # lifespan is off; websockets are not served
+            return
+        handler, extra = self.table.resolve(scope["method"], scope["path"], scope.get("raw_path"))
+        if handler is not None:
+            return await handler(scope, receive, send, extra)
+        if extra is None:
+            return await send_not_found(send)
+        return await send_not_allowed(send, extra)
+
+
+def auto_options(route: PathRoute) -> Any:
+    """The automatic `OPTIONS` handler of a path: 204 with `Allow`."""
+    headers = [(b"allow", route.allow.encode("latin-1"))]
+
+    async def options(scope: dict, receive: Any, send: Any, params: dict) -> None:
+        await send_no_content(send, headers)
+    return options
