@@ -26,10 +26,14 @@ def lua(src, **kw):
 
 
 def test_environment_is_exactly_the_allowlist():
-    r = lua("return function() local ks = {} for k in pairs(_G) do ks[#ks + 1] = k end "
-            "table.sort(ks) return ks end")
-    # `errors` is injected too once the errors module is registered.
-    assert [k for k in r.values[0] if k != "errors"] == ALLOWED_GLOBALS
+    # Globals resolve through a frozen base: list what resolves among every name
+    # a stock Lua 5.4 state has, plus the ones handlers are promised.
+    stock = ALLOWED_GLOBALS + ["collectgarbage", "debug", "dofile", "io", "load", "loadfile",
+                               "package", "python", "loadstring", "newproxy", "module"]
+    names = "{" + ", ".join(f'"{n}"' for n in stock) + "}"
+    r = lua(f"return function() local out = {{}} for _, n in ipairs({names}) do "
+            f"if _G[n] ~= nil then out[#out + 1] = n end end table.sort(out) return out end")
+    assert r.values[0] == ALLOWED_GLOBALS
 
 
 def test_os_has_only_time_functions():
@@ -73,10 +77,10 @@ def test_no_cross_call_poisoning():
         try:
             poison = engine.define("t:poison", """
                 leaked = "yes"
-                string.upper = nil
-                table.insert = nil
-                local ok = pcall(function() getmetatable("").__index.rep = nil end)
-                return ok""", "", [])
+                local ok1 = pcall(function() string.upper = nil end)
+                local ok2 = pcall(function() table.insert = nil end)
+                local ok3 = pcall(function() getmetatable("").__index.rep = nil end)
+                return ok1 or ok2 or ok3""", "", [])
             check = engine.define("t:check", """
                 return leaked, ("a"):upper(), ("a"):rep(2), string.upper("b"), type(table.insert)
             """, "", [])

@@ -205,26 +205,47 @@ local OS = {time = os_time, date = os_date, clock = os_clock, difftime = os_diff
 local MODULES = {}
 local GLOBAL_MODULES = {}   -- injected into every env (e.g. errors)
 
-local function new_env(declared)
-    local env = copy(SAFE)
-    env.string, env.table, env.math = copy(STRING), copy(table), copy(math)
-    env.utf8, env.coroutine, env.os = copy(utf8), copy(safe_coroutine), copy(OS)
-    env._G = env
-    env._VERSION = _VERSION
-    for name, m in next, GLOBAL_MODULES do env[name] = m end
+-- Libraries are shared by every call, frozen: `string.upper = nil` is an error,
+-- never a change another call would see. Built lazily (modules install first).
+local LIBS = nil
+local function libs()
+    if LIBS == nil then
+        LIBS = {string = freeze(STRING), table = freeze(copy(table)), math = freeze(copy(math)),
+                utf8 = freeze(copy(utf8)), coroutine = freeze(safe_coroutine), os = freeze(OS)}
+    end
+    return LIBS
+end
+
+-- The read-only base of an entry's environments: allowlisted globals, libraries,
+-- the `errors` global, its declared modules and a `require` that finds only them.
+local function entry_base(declared)
+    local base = copy(SAFE)
+    for k, v in next, libs() do base[k] = v end
+    base._VERSION = _VERSION
+    for name, m in next, GLOBAL_MODULES do base[name] = m end
     local allowed = {}
     for i = 1, #declared do
         local name = declared[i]
         allowed[name] = MODULES[name]
-        env[name] = MODULES[name]
+        base[name] = MODULES[name]
     end
-    env.require = function(name)
+    base.require = function(name)
         local m = allowed[name]
         if m == nil then error("module '" .. tostring(name) .. "' not found", 2) end
         return m
     end
-    return env
+    return base
 end
+
+-- Every chunk is compiled once per state with this dispatching _ENV: global
+-- reads and writes go to the environment of the call that is running now, so
+-- each call has its own globals while the compiled code is shared.
+local current_env = nil
+local DISPATCH = setmetatable({}, {
+    __index = function(_, k) return current_env[k] end,
+    __newindex = function(_, k, v) current_env[k] = v end,
+    __metatable = false,
+})
 
 ---------------------------------------------------------------- driver
 -- Results leave Lua as plain values; error objects become plain tables.
@@ -247,9 +268,23 @@ local function finish(st, ok, ...)
     return DONE, true, pack(...)
 end
 
-local function body(fn, method, ...)
-    if method == nil or method == "" then return fn(...) end
-    local mod = fn()
+-- Entries compiled in this state: chunkname -> {source, fn, layer, env_mt, exports}.
+-- Call envs read through `layer` (module-level globals) to the frozen base.
+-- Like Wippy's pooled VMs, a chunk's top level runs once per state; its
+-- module-level locals live on, while globals stay per call.
+local ENTRIES = {}
+
+local function init_entry(e, st)
+    current_env = e.layer          -- module-level globals land in the entry's layer
+    local mod = e.fn()
+    current_env = st.env
+    e.exports = mod
+    return mod
+end
+
+local function body(e, st, method, ...)
+    if method == nil or method == "" then return e.fn(...) end
+    local mod = e.exports or init_entry(e, st)
     if type(mod) == "function" then return mod(...) end
     local f = type(mod) == "table" and rawget(mod, method) or nil
     if type(f) ~= "function" then
@@ -266,20 +301,30 @@ local CALLS, next_handle = {}, 0
 
 -- prepare(source, chunkname, method, declared_modules, budget) -> body, handle | nil, err
 local function prepare(source, chunkname, method, declared, budget)
-    local env = new_env(declared)
-    local fn, err = load(source, "=" .. chunkname, "t", env)
-    if not fn then return nil, err end
-    local st = {deadline = now() + budget, next_check = 0, tripped = false}
+    local e = ENTRIES[chunkname]
+    if e == nil or e.source ~= source then
+        local fn, err = load(source, "=" .. chunkname, "t", DISPATCH)
+        if not fn then return nil, err end
+        local layer = setmetatable({}, {__index = entry_base(declared), __metatable = false})
+        e = {source = source, fn = fn, layer = layer, env_mt = {__index = layer, __metatable = false}}
+        ENTRIES[chunkname] = e
+    end
+    local env = setmetatable({}, e.env_mt)
+    rawset(env, "_G", env)
+    local st = {deadline = now() + budget, next_check = 0, tripped = false, env = env}
     next_handle = next_handle + 1
     CALLS[next_handle] = st
     return function(...)
         debug_sethook(hook, "", COUNT)   -- on this (the call's own) coroutine
-        return finish(st, xpcall(body, traceback_handler, fn, method, ...))
+        return finish(st, xpcall(body, traceback_handler, e, st, method, ...))
     end, next_handle
 end
 
-local function enter(handle) current = CALLS[handle] end
-local function leave() current = nil end
+local function enter(handle)
+    local st = CALLS[handle]
+    current, current_env = st, st.env
+end
+local function leave() current, current_env = nil, nil end
 local function release(handle) CALLS[handle] = nil end
 
 local function compile_check(source, chunkname)
