@@ -46,15 +46,16 @@ class WippyProcess:
         args = [sys.executable, "-m", "wippy", "run",
                 "-o", f"app:gateway:addr=127.0.0.1:{port}", *(extra_args or [])]
         env = dict(os.environ, PYTHONUNBUFFERED="1")
-        self.proc = subprocess.Popen(args, cwd=cwd, stdout=subprocess.PIPE,
+        self.proc = subprocess.Popen(args, cwd=cwd, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.PIPE, env=env, text=True)
         self.lines: list[str] = []
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
     def _read(self) -> None:
-        for line in self.proc.stderr:
-            self.lines.append(line.rstrip("\n"))
+        with self.proc.stderr:
+            for line in self.proc.stderr:
+                self.lines.append(line.rstrip("\n"))
 
     @property
     def logs(self) -> str:
@@ -79,6 +80,7 @@ class WippyProcess:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait(10)
+        self._reader.join(5)
 
 
 def make_project(tmp_path: Path, src: Path | None = None) -> Path:
