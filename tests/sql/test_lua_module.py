@@ -1,0 +1,236 @@
+"""The `sql` Lua module through the real engine: DB, params, rows, errors, transactions."""
+import asyncio
+import contextlib
+
+import pytest
+
+from tests.lua_helpers import run_lua
+from wippy.errors import INVALID, NOT_FOUND, TIMEOUT
+from wippy.lua.engine import LuaEngine
+from wippy.lua.modules.sql import SqlModule
+from wippy.sql import Database
+
+pytestmark = pytest.mark.anyio
+
+SCHEMA = """CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, score REAL, flag BOOLEAN,
+            at DATETIME, data BLOB, n INTEGER)"""
+
+
+@contextlib.asynccontextmanager
+async def lua_db(tmp_path, budget=None):
+    db = Database("app:db", str(tmp_path / "app.db"))
+    engine = LuaEngine({"app:db": db, "app:other": object()}, modules={"sql": SqlModule()},
+                       workers=1, **({"budget": budget} if budget else {}))
+    await engine.start()
+    await db.execute(SCHEMA)
+
+    async def run(body, *args):
+        src = f'local sql = require("sql")\nreturn {{main = function(...)\n{body}\nend}}'
+        return await run_lua(src, modules=["sql"], engine=engine, args=args, entry_id="app:fn")
+    try:
+        yield run, db
+    finally:
+        await engine.close()
+        await db.stop()
+
+
+async def test_get_errors(tmp_path):
+    async with lua_db(tmp_path) as (run, _):
+        for arg, message, kind in [("", "resource id is required", INVALID),
+                                   ("app:nope", "resource not found", NOT_FOUND),
+                                   ("app:other", "resource is not a database: app:other", INVALID)]:
+            r = await run("return sql.get(...)", arg)
+            assert (r.values[0], r.error.message, r.error.kind) == (None, message, kind)
+        r = await run("return sql.get(nil)")
+        assert r.raised and "bad argument #1 to 'get'" in r.error.message
+        r = await run('local db = sql.get("db"); return db:type()')   # bare name: caller's namespace
+        assert r.values == ["sqlite", None]
+
+
+async def test_db_object_basics(tmp_path):
+    async with lua_db(tmp_path) as (run, _):
+        r = await run("""
+            local db = assert(sql.get("app:db"))
+            local ok1 = db:release()
+            local ok2 = db:release()
+            local stats = db:stats()
+            return {type = db:type(), ok = ok1 and ok2, open = stats.open_connections,
+                    consts = {sql.type.SQLITE, sql.isolation.SERIALIZABLE, sql.builder.dollar},
+                    mt = getmetatable(db), str = tostring(db)}""")
+        assert r.error is None
+        assert r.values[0] == {"type": "sqlite", "ok": True, "open": 3, "mt": False,
+                               "consts": ["sqlite", "serializable", "dollar"], "str": "sql.DB"}
+        r = await run("local db = sql.get('app:db'); return db.query({}, 'SELECT 1')")
+        assert r.raised and "bad self" in r.error.message
+
+
+async def test_params_and_row_values(tmp_path):
+    async with lua_db(tmp_path) as (run, _):
+        r = await run("""
+            local db = sql.get("app:db")
+            local res, err = db:execute(
+                "INSERT INTO t (name, score, flag, at, data, n) VALUES (?, ?, ?, ?, ?, ?)",
+                {"a", 1.5, true, 1700000000, sql.as.binary("\\0\\255"), 7})
+            assert(res, err)
+            assert(db:execute("INSERT INTO t (name, score, flag, n) VALUES (?, ?, ?, ?)",
+                              {sql.NULL, {1, 2}, nil, sql.as.int(3.9)}))
+            local rows = assert(db:query("SELECT * FROM t ORDER BY id"))
+            local a, b = rows[1], rows[2]
+            return {
+                res = res, count = #rows,
+                a = {name = a.name, score = a.score, flag = a.flag, at = a.at, n_type = math.type(a.n),
+                     blob = {a.data:byte(1, -1)}},
+                b_keys = (function() local ks = {} for k in pairs(b) do ks[#ks + 1] = k end
+                                     table.sort(ks) return ks end)(),
+                b_n = b.n, n_is_int = math.type(b.n),
+                empty = #assert(db:query("SELECT * FROM t WHERE id = ?", {99})),
+            }""")
+        assert r.error is None, r.error
+        v = r.values[0]
+        assert v["res"] == {"last_insert_id": 1, "rows_affected": 1}
+        assert v["a"] == {"name": "a", "score": 1.5, "flag": True, "at": "2023-11-14T22:13:20Z",
+                          "n_type": "integer", "blob": [0, 255]}
+        # NULL columns are absent: name (sql.NULL), score (a table -> NULL), flag (nil hole).
+        assert v["b_keys"] == ["id", "n"] and v["b_n"] == 3 and v["n_is_int"] == "integer"
+        assert v["count"] == 2 and v["empty"] == 0
+
+
+async def test_typed_values(tmp_path):
+    async with lua_db(tmp_path) as (run, _):
+        r = await run("""
+            local as = sql.as
+            return {as.int(3.9), as.int(-3.9), as.int("x"), math.type(as.float(2)), as.text(12),
+                    as.text(1.5), as.text(nil), as.null() == sql.NULL}""")
+        assert r.values[0] == [3, -3, 0, "float", "12", "1.5", "", True]
+
+
+async def test_params_must_be_a_table(tmp_path):
+    async with lua_db(tmp_path) as (run, _):
+        r = await run('return sql.get("app:db"):query("SELECT ?", "x")')
+        assert (r.values[0], r.error.message, r.error.kind) == \
+            (None, "parameters must be a table, got string", INVALID)
+        r = await run('return sql.get("app:db"):query(42)')
+        assert r.raised and "bad argument #1 to 'query' (string expected, got number)" in r.error.message
+
+
+async def test_errors_have_driver_message_kind_and_retryable(tmp_path):
+    async with lua_db(tmp_path) as (run, _):
+        r = await run("""
+            local rows, err = sql.get("app:db"):query("SELECT * FROM nope")
+            return rows, tostring(err), err:kind(), err:retryable(), "x: " .. err""")
+        assert r.values == [None, "no such table: nope", "Invalid", False, "x: no such table: nope"]
+
+
+async def test_transaction_commit_savepoint_and_type(tmp_path):
+    async with lua_db(tmp_path) as (run, db):
+        r = await run("""
+            local db = sql.get("app:db")
+            local tx = assert(db:begin({isolation = sql.isolation.SERIALIZABLE}))
+            assert(tx:execute("INSERT INTO t (name) VALUES (?)", {"kept"}))
+            assert(tx:savepoint("sp1"))
+            assert(tx:execute("INSERT INTO t (name) VALUES (?)", {"undone"}))
+            assert(tx:rollback_to("sp1"))
+            local inside = tx:query("SELECT count(*) AS c FROM t")[1].c
+            local bad_ok, bad_err = tx:savepoint("no-dashes")
+            local t = tx:db_type()
+            assert(tx:commit())
+            local again_ok, again_err = tx:commit()
+            return inside, t, tostring(bad_err), tostring(again_err)""")
+        assert r.values == [1, "sqlite",
+                            "savepoint name can only contain alphanumeric characters and underscores",
+                            "transaction is not active"]
+        assert await db.query("SELECT name FROM t") == [{"name": "kept"}]
+        r = await run('return sql.get("app:db"):begin({isolation = "bogus"})')
+        assert r.error.message == "invalid isolation level: bogus"
+
+
+async def test_open_transaction_is_rolled_back_when_the_call_ends(tmp_path):
+    async with lua_db(tmp_path) as (run, db):
+        r = await run("""
+            local tx = sql.get("app:db"):begin()
+            tx:execute("INSERT INTO t (name) VALUES ('lost')")
+            error("handler failed")""")
+        assert r.raised
+        assert db.write_tx is None
+        assert await db.query("SELECT count(*) AS c FROM t") == [{"c": 0}]
+        await db.execute("INSERT INTO t (name) VALUES ('writer is free')")
+
+
+async def test_writing_around_your_own_transaction_fails_fast(tmp_path):
+    async with lua_db(tmp_path) as (run, _):
+        r = await run("""
+            local db = sql.get("app:db")
+            local tx = db:begin()
+            local rows = db:query("SELECT count(*) AS c FROM t")   -- reads are fine
+            local res, err = db:execute("INSERT INTO t (name) VALUES ('x')")
+            local tx2, err2 = db:begin()
+            tx:rollback()
+            return rows[1].c, res, err:message(), err2 ~= nil""")
+        assert r.values[0] == 0 and r.values[1] is None
+        assert "holds an open transaction on app:db" in r.values[2] and "tx:execute()" in r.values[2]
+        assert r.values[3] is True
+
+
+async def test_read_only_transaction(tmp_path):
+    async with lua_db(tmp_path) as (run, _):
+        r = await run("""
+            local tx = sql.get("app:db"):begin({read_only = true})
+            local rows = tx:query("SELECT count(*) AS c FROM t")
+            local res, err = tx:execute("INSERT INTO t (name) VALUES ('x')")
+            tx:commit()
+            return rows[1].c, res, err:kind()""")
+        assert r.values == [0, None, "PermissionDenied"]
+
+
+async def test_prepared_statements(tmp_path):
+    async with lua_db(tmp_path) as (run, _):
+        r = await run("""
+            local db = sql.get("app:db")
+            local ins = assert(db:prepare("INSERT INTO t (name) VALUES (?)"))
+            assert(ins:execute({"p1"}))
+            assert(ins:execute({"p2"}))
+            local sel = assert(db:prepare("SELECT name FROM t ORDER BY id"))
+            local rows = assert(sel:query())
+            local closed = sel:close()
+            local _, err = sel:query()
+            local bad, perr = db:prepare("SELECT * FROM nope")
+            local tx = db:begin()
+            local tstmt = assert(tx:prepare("INSERT INTO t (name) VALUES (?)"))
+            assert(tstmt:execute({"in-tx"}))
+            tx:commit()
+            return #rows, rows[2].name, closed, tostring(err), bad, tostring(perr),
+                   db:query("SELECT count(*) AS c FROM t")[1].c""")
+        assert r.values == [2, "p2", True, "statement is closed", None, "no such table: nope", 3]
+
+
+async def test_call_deadline_stops_a_runaway_query(tmp_path):
+    async with lua_db(tmp_path, budget=0.3) as (run, _):
+        r = await run("""
+            local rows, err = sql.get("app:db"):query(
+                "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT max(x) FROM c")
+            return rows, err""")
+        assert r.error is not None and r.error.kind == TIMEOUT
+
+
+async def test_error_details_carry_sqlite_codes(tmp_path):
+    async with lua_db(tmp_path) as (run, _):
+        r = await run("""
+            local db = sql.get("app:db")
+            db:execute("CREATE TABLE u (id INTEGER PRIMARY KEY)")
+            db:execute("INSERT INTO u VALUES (1)")
+            local _, err = db:execute("INSERT INTO u VALUES (1)")
+            local d = err:details()
+            return {err:kind(), d.sqlite_code, d.sqlite_extended_code}""")
+        assert r.values[0] == ["AlreadyExists", 19, 1555]
+
+
+async def test_call_that_times_out_waiting_for_the_writer_leaves_it_free(tmp_path):
+    async with lua_db(tmp_path, budget=0.2) as (run, db):
+        held = await db.begin()   # another "handler" holds the writer
+        r = await run("""
+            local tx, err = sql.get("app:db"):begin()
+            return tx, err""")
+        assert r.error is not None and r.error.kind == TIMEOUT
+        await held.commit()
+        await asyncio.wait_for(db.execute("INSERT INTO t (name) VALUES ('free')"), 5)
+        assert db.write_tx is None

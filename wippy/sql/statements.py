@@ -1,0 +1,102 @@
+"""What kind of statement a SQL string is, to route it without parsing SQL fully.
+
+Routes:
+  READ     SELECT / VALUES / EXPLAIN / WITH ... SELECT -> a reader connection
+  WRITE    everything that may change data             -> the writer (group commit)
+  SOLO     PRAGMA, VACUUM: must not run inside the writer's batch transaction
+  CONTROL  BEGIN/COMMIT/ROLLBACK/SAVEPOINT/RELEASE/END: refused, use db:begin()
+
+Only top-level keywords count: string literals, quoted identifiers, comments
+and parenthesised parts are skipped. Readers also run with
+`PRAGMA query_only`, so a misrouted write fails safely and is retried on the
+writer (see database.py).
+"""
+from __future__ import annotations
+
+READ, WRITE, SOLO, CONTROL = "read", "write", "solo", "control"
+
+_CONTROL = {"BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE"}
+_WRITES = {"INSERT", "UPDATE", "DELETE", "REPLACE"}
+_CACHE_MAX = 2048
+_cache: dict[str, str] = {}
+
+
+def classify(sql: str) -> str:
+    """READ, WRITE, SOLO or CONTROL for one SQL statement (cached per string)."""
+    route = _cache.get(sql)
+    if route is None:
+        route = _classify(sql)
+        if len(_cache) >= _CACHE_MAX:
+            _cache.clear()
+        _cache[sql] = route
+    return route
+
+
+def _classify(sql: str) -> str:
+    words = top_level_words(sql)
+    head = next(words, "")
+    if head in ("SELECT", "VALUES", "EXPLAIN"):
+        return READ
+    if head == "WITH":
+        for word in words:
+            if word in _WRITES:
+                return WRITE
+        return READ
+    if head in _CONTROL:
+        return CONTROL
+    if head in ("PRAGMA", "VACUUM"):
+        return SOLO
+    return WRITE
+
+
+def head_word(sql: str) -> str:
+    return next(top_level_words(sql), "")
+
+
+def top_level_words(sql: str):
+    """Yield upper-cased bare words outside literals, comments and parentheses."""
+    i, n, depth = 0, len(sql), 0
+    while i < n:
+        c = sql[i]
+        if c in " \t\r\n\f;":
+            i += 1
+        elif c == "-" and sql.startswith("--", i):
+            j = sql.find("\n", i)
+            i = n if j < 0 else j + 1
+        elif c == "/" and sql.startswith("/*", i):
+            j = sql.find("*/", i + 2)
+            i = n if j < 0 else j + 2
+        elif c in "'\"`":
+            i = _skip_quoted(sql, i, c)
+        elif c == "[":
+            j = sql.find("]", i)
+            i = n if j < 0 else j + 1
+        elif c == "(":
+            depth += 1
+            i += 1
+        elif c == ")":
+            depth = max(0, depth - 1)
+            i += 1
+        elif c.isalpha() or c == "_":
+            j = i + 1
+            while j < n and (sql[j].isalnum() or sql[j] in "_$"):
+                j += 1
+            if depth == 0:
+                yield sql[i:j].upper()
+            i = j
+        else:
+            i += 1
+
+
+def _skip_quoted(sql: str, i: int, quote: str) -> int:
+    """Index after the literal starting at i; a doubled quote is an escaped quote."""
+    n = len(sql)
+    j = i + 1
+    while j < n:
+        if sql[j] == quote:
+            if j + 1 < n and sql[j + 1] == quote:
+                j += 2
+                continue
+            return j + 1
+        j += 1
+    return n

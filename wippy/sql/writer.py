@@ -1,0 +1,250 @@
+"""The single writer: one thread, one connection, group commit.
+
+Every statement that may write goes through this thread, so writers never
+contend for SQLite's lock inside the process (reliability requirement 8).
+Throughput comes from group commit: when several autocommit writes are
+waiting, the thread runs them in one `BEGIN IMMEDIATE ... COMMIT`, each in
+its own SAVEPOINT, so one failing statement rolls back alone and the others
+still commit. Their futures are resolved only after COMMIT succeeded, with
+one loop wake-up per group. A lone write runs as plain autocommit.
+
+An explicit transaction (`db.begin()`) owns the thread from `BEGIN
+IMMEDIATE` until commit/rollback: its own ops run at once; everything else
+waits in `backlog`, in arrival order, and runs after it.
+"""
+from __future__ import annotations
+
+import queue
+import sqlite3
+from collections import deque
+from typing import Any
+
+from ..errors import WippyError
+from .errors import closed_error, translate, tx_not_active
+from .worker import (BEGIN, CHECK, COMMIT, EXEC, FORCE, QUERY, ROLLBACK, STOP,
+                     ConnectionThread, Op, log)
+
+MAX_GROUP = 512          # writes per commit; bounds the latency of the first one
+_SAVEPOINT = "SAVEPOINT wippy_w"
+_RELEASE = "RELEASE wippy_w"
+_ROLLBACK_TO = "ROLLBACK TO wippy_w"
+
+
+class WriterThread(ConnectionThread):
+    role = "writer"
+
+    def __init__(self, *args: Any, checkpoint: bool = True, recycle: bool = True, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.checkpoint = checkpoint     # TRUNCATE the WAL on stop (files only)
+        self.recycle = recycle           # never reopen a :memory: database
+        self.tx: Any = None              # token of the transaction holding the writer
+        self.tx_read_only = False
+        self.backlog: deque[Op] = deque()
+        self.held: Op | None = None      # taken from the queue, not run yet
+        self.waits = 0                   # ops that waited behind a transaction
+        self.groups = 0                  # commits that carried more than one write
+        self.grouped = 0                 # writes committed in those groups
+
+    # ------------------------------------------------------------ intake
+    def _next(self, block: bool) -> Op | None:
+        if self.held is not None:
+            op, self.held = self.held, None
+            return op
+        if self.tx is None and self.backlog:
+            return self.backlog.popleft()
+        try:
+            return self.jobs.get() if block else self.jobs.get_nowait()
+        except queue.Empty:
+            return None
+
+    def _groupable(self, op: Op) -> bool:
+        return op.tx is None and not op.solo and (op.kind == EXEC or op.kind == QUERY)
+
+    # ------------------------------------------------------------ main loop
+    def serve(self) -> None:
+        while True:
+            op = self._next(True)
+            kind = op.kind
+            if kind == FORCE:
+                self._force_shutdown(op)
+                return
+            if self.tx is not None:
+                if op.tx is self.tx and kind != BEGIN:
+                    self._tx_op(op)
+                elif op.tx is not None and kind != BEGIN:
+                    self._dead_tx_op(op)
+                else:
+                    self.backlog.append(op)
+                    self.waits += 1
+                continue
+            if kind == STOP:
+                self._shutdown(op)
+                return
+            if kind == BEGIN:
+                self._begin(op)
+            elif op.tx is not None:
+                self._dead_tx_op(op)
+            elif op.fut is not None and op.fut.cancelled():
+                continue
+            elif op.solo or kind == CHECK or not self._groupable(op):
+                self._solo(op)
+            else:
+                self._group(op)
+
+    def _solo(self, op: Op) -> None:
+        if self.recycle:
+            self.recycle_if_old()
+        self.busy = True
+        item = self.run_one(op)
+        self.busy = False
+        self.deliver([item])
+
+    def _dead_tx_op(self, op: Op) -> None:
+        # The transaction already ended (committed, rolled back, or aborted by SQLite).
+        if op.kind == ROLLBACK:
+            self.deliver([(op.fut, True, None)])
+        else:
+            self.deliver([(op.fut, None, tx_not_active())])
+
+    # ------------------------------------------------------------ group commit
+    def _group(self, first: Op) -> None:
+        nxt = self._next(False)
+        if nxt is None or not self._groupable(nxt):
+            self.held = nxt
+            self._solo(first)   # nothing else waiting: plain autocommit
+            return
+        self.held = nxt
+        if self.recycle:
+            self.recycle_if_old()
+        conn = self.conn
+        self.busy = True
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except Exception as exc:
+            self.busy = False
+            self.deliver([(first.fut, None, translate(exc, first.kind))])
+            return
+        done: list[tuple] = []
+        count = 0
+        op: Op | None = first
+        try:
+            while op is not None:
+                if op.fut is None or not op.fut.cancelled():
+                    count += 1
+                    conn.execute(_SAVEPOINT)
+                    item = self.run_one(op)
+                    if item[2] is None:
+                        conn.execute(_RELEASE)
+                    elif conn.in_transaction:
+                        conn.execute(_ROLLBACK_TO)
+                        conn.execute(_RELEASE)
+                    else:
+                        # SQLite rolled the whole transaction back (disk full, I/O
+                        # error): every write of this group is lost, fail them all.
+                        done.append(item)
+                        self.deliver(_fail_all(done, item[2]))
+                        return
+                    done.append(item)
+                if count >= MAX_GROUP:
+                    break
+                op = self._next(False)
+                if op is not None and not self._groupable(op):
+                    self.held = op
+                    break
+            conn.execute("COMMIT")
+        except Exception as exc:
+            err = translate(exc, "commit")
+            self._rollback_quietly()
+            self.deliver(_fail_all(done, err))
+            return
+        finally:
+            self.busy = False
+        self.groups += 1
+        self.grouped += count
+        self.deliver(done)
+
+    def _rollback_quietly(self) -> None:
+        try:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            log.exception("ROLLBACK after a failed write group failed")
+
+    # ------------------------------------------------------------ transactions
+    def _begin(self, op: Op) -> None:
+        if op.fut is not None and op.fut.cancelled():
+            return   # the caller gave up while queued: never take the writer for nobody
+        if self.recycle:
+            self.recycle_if_old()
+        try:
+            self.conn.execute(op.sql)
+            if op.solo:  # read-only transaction on a :memory: database
+                self.internal("PRAGMA query_only = ON")
+                self.tx_read_only = True
+        except Exception as exc:
+            self._rollback_quietly()
+            self.deliver([(op.fut, None, translate(exc, "begin"))])
+            return
+        self.tx = op.tx
+        self.deliver([(op.fut, True, None)])
+
+    def _end_tx(self) -> None:
+        self.tx = None
+        if self.tx_read_only:
+            self.tx_read_only = False
+            try:
+                self.internal("PRAGMA query_only = OFF")
+            except sqlite3.Error:
+                log.exception("resetting query_only after a read-only transaction failed")
+
+    def _tx_op(self, op: Op) -> None:
+        kind, conn = op.kind, self.conn
+        if kind == COMMIT or kind == ROLLBACK:
+            try:
+                if kind == COMMIT:
+                    conn.execute("COMMIT")
+                elif conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                item = (op.fut, True, None)
+            except Exception as exc:
+                item = (op.fut, None, translate(exc, kind))
+                self._rollback_quietly()
+            self._end_tx()
+            self.deliver([item])
+            return
+        if op.fut is not None and op.fut.cancelled():
+            return
+        self.busy = True
+        item = self.run_one(op)
+        self.busy = False
+        if item[2] is not None and not conn.in_transaction:
+            self._end_tx()   # SQLite ended the transaction itself
+        self.deliver([item])
+
+    # ------------------------------------------------------------ shutdown
+    def _shutdown(self, op: Op) -> None:
+        if self.checkpoint:
+            try:
+                self.internal("PRAGMA wal_checkpoint(TRUNCATE)")
+            except sqlite3.Error:
+                log.warning("WAL checkpoint on close failed", exc_info=True)
+        self.deliver([(op.fut, True, None)])
+
+    def _force_shutdown(self, op: Op) -> None:
+        self._rollback_quietly()
+        self.tx = None
+        pending = list(self.backlog)
+        self.backlog.clear()
+        if self.held is not None:
+            pending.append(self.held)
+            self.held = None
+        # One exception object per future: a shared one would collect every traceback.
+        self.deliver([(p.fut, True, None) if p.kind == STOP else (p.fut, None, closed_error())
+                      for p in pending if p.fut is not None] + [(op.fut, True, None)])
+
+
+def _fail_all(items: list[tuple], err: WippyError) -> list[tuple]:
+    """Keep each op's own error; ops that had succeeded get a copy of `err`
+    (one exception object per future, or their tracebacks would pile up)."""
+    return [(fut, None, own or WippyError(err.message, err.kind, err.retryable, dict(err.details)))
+            for fut, _res, own in items]
