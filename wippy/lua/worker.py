@@ -60,6 +60,7 @@ class LuaWorker:
         self._done_lock = threading.Lock()
         self._flush_scheduled = False
         self._modules = modules
+        self._declared: dict[tuple, Any] = {}   # module tuple -> Lua list (worker thread only)
         self._max_memory = max_memory
         self._ready = threading.Event()
         self._boot_error: BaseException | None = None
@@ -151,8 +152,11 @@ class LuaWorker:
             return Outcome(result=(False, "canceled"))
         if kind == START:
             fdef, args, budget = payload
+            declared = self._declared.get(fdef.modules)
+            if declared is None:   # one Lua list per module set, not one per call
+                declared = self._declared[fdef.modules] = to_lua(list(fdef.modules))
             body, handle = api.prepare(fdef.source, fdef.entry_id, fdef.method,
-                                       to_lua(list(fdef.modules)), budget)
+                                       declared, budget)
             if body is None:
                 return Outcome(result=(False, str(handle)))
             call.co = body.coroutine(*[to_lua(a) for a in args])
