@@ -1,17 +1,9 @@
 """Small async helpers for queue tests: poll with a deadline, never sleep for a fixed time."""
 from __future__ import annotations
 
-import asyncio
-import time
-from typing import Callable
+from tests.polling import wait_until
 
-
-async def wait_until(cond: Callable[[], bool], timeout: float = 5.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        await asyncio.sleep(0.002)
+__all__ = ["wait_until", "max_overlap"]
 
 
 def max_overlap(intervals: list[tuple[float, float]]) -> int:
