@@ -286,3 +286,51 @@ def test_empty_dict_from_python_stays_an_object():
     r1, r2 = run(main())
     assert r1.values[0] == {"obj": []}
     assert r2.values == [{"inner": {}}, {}]
+
+
+def test_long_pure_step_moves_off_the_loop_and_is_rerun_transparently():
+    probe = Probe()
+    src = "return { main = function(n) local i = 0 while i < n do i = i + 1 end return i end }"
+
+    async def main():
+        engine = LuaEngine({}, modules={"probe": probe}, workers=1)
+        await engine.start()
+        try:
+            fdef = engine.define("t:pure_spin", src, "main", ["probe"])
+            quick = await engine.call(fdef, (10,))
+            assert "t:pure_spin" not in engine._offloaded
+            slow = await engine.call(fdef, (30_000_000,))
+            return quick, slow, set(engine._offloaded)
+        finally:
+            await engine.close()
+    quick, slow, offloaded = run(main())
+    assert quick.values == [10]
+    assert slow.ok and slow.values == [30_000_000]
+    assert offloaded == {"t:pure_spin"}
+
+
+def test_long_step_after_an_effect_fails_retryably_then_runs_on_threads():
+    class Effects(Probe):
+        name = "fx"
+        effects = ("echo",)   # pretend echo changes the world
+    fx = Effects()
+    src = """local probe = require("probe")
+    return { main = function(n)
+        probe.echo(1)
+        local i = 0 while i < n do i = i + 1 end
+        return i
+    end }""".replace('require("probe")', 'require("fx")')
+
+    async def main():
+        engine = LuaEngine({}, modules={"fx": fx}, workers=1)
+        await engine.start()
+        try:
+            fdef = engine.define("t:fx_spin", src, "main", ["fx"])
+            first = await engine.call(fdef, (30_000_000,))
+            second = await engine.call(fdef, (30_000_000,))
+            return first, second
+        finally:
+            await engine.close()
+    first, second = run(main())
+    assert first.raised and first.error.kind == "Unavailable" and first.error.retryable
+    assert second.ok and second.values == [30_000_000]

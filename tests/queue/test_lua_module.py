@@ -20,12 +20,12 @@ pytestmark = pytest.mark.anyio
 
 
 @contextlib.asynccontextmanager
-async def lua_env(max_length=1000, publish_timeout=1.0):
+async def lua_env(max_length=1000, publish_timeout=1.0, inline=True):
     driver = MemoryDriver("app:driver")
     driver.declare("tasks", MemoryQueueOptions(max_length, publish_timeout))
     queue = Queue("app:tasks", "tasks", driver)
     objects = {"app:tasks": queue, "app:driver": driver}
-    engine = LuaEngine(objects, modules={"queue": QueueModule()}, workers=1)
+    engine = LuaEngine(objects, modules={"queue": QueueModule()}, workers=1, inline=inline)
     await engine.start()
     await driver.start()
     try:
@@ -127,7 +127,8 @@ async def test_full_queue_publish_succeeds_when_room_frees():
 
 
 async def test_publish_from_lua_runs_on_the_worker_thread():
-    async with lua_env() as (engine, queue):
+    # Entries moved off the event loop publish from their worker thread directly.
+    async with lua_env(inline=False) as (engine, queue):
         threads = []
         original = queue.publish_nowait
 

@@ -45,7 +45,9 @@ class ProcessKind(Kind):
     def build(self, entry: Entry, cfg: ProcessConfig, ctx: BuildContext) -> FunctionDef:
         # Processes are long-lived by nature: no call budget unless one is set.
         budget = cfg.limits.timeout or 365 * 24 * 3600.0
-        return ctx.lua.define(entry.id, cfg.source, cfg.method, cfg.modules, budget=budget)
+        # ...and they run on worker threads: a process may compute for a long time.
+        return ctx.lua.define(entry.id, cfg.source, cfg.method, cfg.modules, budget=budget,
+                              inline=False)
 
 
 @dataclass

@@ -20,29 +20,35 @@ local os_clock, os_time, os_date, os_difftime = os.clock, os.time, os.date, os.d
 local string, table, math, utf8 = string, table, math, utf8
 local pack, unpack = table.pack, table.unpack
 
--- Call state: set by `step` for the duration of one resume.
+-- Call state: set by `enter` for the duration of one resume.
 local current = nil
 local TIMEOUT_MSG = "execution time limit exceeded"
+local PREEMPT_MSG = "handler step ran too long on the event loop"
+
+local function trip(st, preempted)
+    st.tripped, st.preempted = true, preempted
+    error(preempted and PREEMPT_MSG or TIMEOUT_MSG, 0)
+end
 
 local function trip_check()
     local st = current
-    if st and st.tripped then error(TIMEOUT_MSG, 0) end
+    if st and st.tripped then trip(st, st.preempted) end
 end
 
--- Count hook: stays tripped once the deadline passed, so every later hook
--- call, pcall, xpcall and resume re-throws. The wall clock (a Python call) is
--- read at most every 10 ms of CPU time to keep the GIL out of hot loops.
+-- Count hook: stays tripped once the deadline (or, for a step running on the
+-- event loop, its slice) passed, so every later hook call, pcall, xpcall and
+-- resume re-throws. The wall clock (a Python call) is read at most every
+-- 5 ms of CPU time to keep Python out of hot loops.
 local function hook()
     local st = current
     if st == nil then return end
-    if st.tripped then error(TIMEOUT_MSG, 0) end
+    if st.tripped then trip(st, st.preempted) end
     local c = os_clock()
     if c >= st.next_check then
-        st.next_check = c + 0.01
-        if now() > st.deadline then
-            st.tripped = true
-            error(TIMEOUT_MSG, 0)
-        end
+        st.next_check = c + 0.005
+        local t = now()
+        if t > st.deadline then trip(st, false) end
+        if t > st.slice then trip(st, true) end
     end
 end
 
@@ -263,7 +269,12 @@ local function plain_error(e)
 end
 
 local function finish(st, ok, ...)
-    if st.tripped then return DONE, false, {kind = "Timeout", message = TIMEOUT_MSG, retryable = true} end
+    if st.tripped then
+        if st.preempted then
+            return DONE, false, {kind = "Unavailable", message = PREEMPT_MSG, retryable = true, preempted = true}
+        end
+        return DONE, false, {kind = "Timeout", message = TIMEOUT_MSG, retryable = true}
+    end
     if not ok then return DONE, false, plain_error((...)) end
     return DONE, true, pack(...)
 end
@@ -311,7 +322,7 @@ local function prepare(source, chunkname, method, declared, budget)
     end
     local env = setmetatable({}, e.env_mt)
     rawset(env, "_G", env)
-    local st = {deadline = now() + budget, next_check = 0, tripped = false, env = env}
+    local st = {deadline = now() + budget, slice = math.huge, next_check = 0, tripped = false, env = env}
     next_handle = next_handle + 1
     CALLS[next_handle] = st
     return function(...)
@@ -320,8 +331,12 @@ local function prepare(source, chunkname, method, declared, budget)
     end, next_handle
 end
 
-local function enter(handle)
+-- enter(handle, slice?): `slice` is a monotonic deadline for this one step
+-- (steps run on the event loop get one); nil means none.
+local function enter(handle, slice)
     local st = CALLS[handle]
+    st.slice = slice or math.huge
+    st.next_check = 0
     current, current_env = st, st.env
 end
 local function leave() current, current_env = nil, nil end

@@ -19,6 +19,7 @@ class FunctionDef:
     method: str
     modules: tuple[str, ...]
     budget: float | None = None       # seconds per call; None = engine default
+    inline: bool = True               # may run on the event loop (see LuaEngine)
 
 
 @dataclass
@@ -41,7 +42,7 @@ class Call:
     """Per-invocation context handed to module host functions and async ops."""
 
     __slots__ = ("fdef", "objects", "http", "delivery", "state", "deadline", "log",
-                 "worker", "_deferred", "co", "handle", "extras")
+                 "worker", "_deferred", "co", "handle", "extras", "effects")
 
     def __init__(self, fdef: FunctionDef, objects: dict, deadline: float,
                  http: Any = None, delivery: Any = None, extras: dict | None = None):
@@ -57,6 +58,7 @@ class Call:
         self._deferred: list[Callable[[], Awaitable[None]]] = []
         self.co = None       # lupa coroutine (touched only on the worker thread)
         self.handle = None   # the call's state handle inside Lua
+        self.effects = False  # made a host call that changes something outside the call
 
     @property
     def entry_id(self) -> str:

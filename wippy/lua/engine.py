@@ -25,12 +25,13 @@ DEFAULT_BUDGET = 5.0
 HARD_GRACE = 2.0          # a step still running this long past its deadline is stuck
 BUSY_THRESHOLD = 0.05     # a worker running one step longer than this is "busy"
 SWITCH_INTERVAL = 0.0001  # seconds; see LuaEngine.start
+INLINE_SLICE = 0.02       # a step on the event loop is stopped after this long
 
 
 class LuaEngine:
     def __init__(self, objects: dict | None = None, modules: dict[str, LuaModule] | None = None,
                  workers: int = 2, max_workers: int = 8, max_memory: int = 64 << 20,
-                 budget: float = DEFAULT_BUDGET):
+                 budget: float = DEFAULT_BUDGET, inline: bool = True):
         if modules is None:
             from .modules import MODULES
             modules = MODULES
@@ -42,8 +43,16 @@ class LuaEngine:
         self._max_memory = max_memory
         self._workers: list[LuaWorker] = []
         self._ops: dict[str, Any] = {}
+        self._op_effects: dict[str, bool] = {}
         for module in modules.values():
-            self._ops.update(module.async_ops())
+            ops = module.async_ops()
+            self._ops.update(ops)
+            prefixes = getattr(module, "effects", ("",))
+            for name in ops:
+                self._op_effects[name] = name.partition(".")[2].startswith(prefixes)
+        self.inline = inline
+        self._inline: LuaWorker | None = None
+        self._offloaded: set[str] = set()   # entries moved off the event loop
         self._checker = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._rr = 0
@@ -56,6 +65,9 @@ class LuaEngine:
         sys.setswitchinterval(SWITCH_INTERVAL)
         for _ in range(self._n_workers):
             await self._add_worker()
+        if self.inline:
+            self._inline = LuaWorker(-1, self.modules, self._max_memory, self._loop)
+            self._inline.boot_inline()
 
     async def _add_worker(self) -> LuaWorker:
         worker = LuaWorker(len(self._workers), self.modules, self._max_memory, self._loop)
@@ -86,12 +98,12 @@ class LuaEngine:
         return self._check_fn(source, chunk_name)
 
     def define(self, entry_id: str, source: str, method: str, modules: list[str] | tuple = (),
-               budget: float | None = None) -> FunctionDef:
+               budget: float | None = None, inline: bool = True) -> FunctionDef:
         unknown = [m for m in modules if m not in self.modules]
         if unknown:
             raise ValueError(f"unknown module {unknown[0]!r}; available: "
                              f"{', '.join(sorted(self.modules))}")
-        return FunctionDef(entry_id, source, method or "", tuple(modules), budget)
+        return FunctionDef(entry_id, source, method or "", tuple(modules), budget, inline)
 
     # ------------------------------------------------------------ calls
     def _pick(self) -> LuaWorker:
@@ -120,27 +132,54 @@ class LuaEngine:
     async def call(self, fdef: FunctionDef, args: Any = (), *, http: Any = None,
                    delivery: Any = None, budget: float | None = None,
                    extras: dict | None = None) -> CallResult:
-        """Run `fdef` with `args` (plain data) and return its result as plain data."""
+        """Run `fdef` with `args` (plain data) and return its result as plain data.
+
+        Calls run on the event loop's own Lua state first: no thread hop, no
+        GIL hand-off. A step that runs longer than INLINE_SLICE there is stopped
+        and its entry moves to the worker threads for good; the call is re-run
+        there if it had no effect yet (else it fails as Unavailable, retryable).
+        """
         if self._loop is None:
             raise RuntimeError("LuaEngine.start() was not awaited")
         budget = budget or fdef.budget or self.budget
-        deadline = self._loop.time() + budget
-        call = Call(fdef, self.objects, deadline, http, delivery, extras)
-        worker = await self._worker()
+        inline = (self._inline is not None and fdef.inline
+                  and fdef.entry_id not in self._offloaded)
+        call = Call(fdef, self.objects, self._loop.time() + budget, http, delivery, extras)
+        worker = self._inline if inline else await self._worker()
         try:
-            outcome = await self._await_step(call, worker.submit(call, START, (fdef, args, budget)))
+            outcome = await self._step(call, worker, START, (fdef, args, budget))
             while outcome.op is not None:
                 resume = await self._run_op(call, outcome)
-                outcome = await self._await_step(call, worker.submit(call, RESUME, resume))
-            return self._result(call, outcome.result)
+                outcome = await self._step(call, worker, RESUME, resume)
         except WippyError as exc:   # the step missed its hard deadline
             return CallResult([], exc, raised=True)
         except asyncio.CancelledError:
-            worker.submit(call, CANCEL, None)   # release the Lua side on its own thread
+            if inline:
+                worker._release(call)
+            else:
+                worker.submit(call, CANCEL, None)   # release the Lua side on its own thread
             raise
         finally:
             if call._deferred:
                 await call.run_deferred()
+        ok, value = outcome.result
+        if inline and not ok and isinstance(value, dict) and value.get("preempted"):
+            self._offload(fdef)
+            if not call.effects:
+                return await self.call(fdef, args, http=http, delivery=delivery,
+                                       budget=budget, extras=extras)
+        return self._result(call, outcome.result)
+
+    def _offload(self, fdef: FunctionDef) -> None:
+        if fdef.entry_id not in self._offloaded:
+            self._offloaded.add(fdef.entry_id)
+            log.warning("%s ran longer than %d ms on the event loop; it runs on worker "
+                        "threads from now on", fdef.entry_id, INLINE_SLICE * 1000)
+
+    async def _step(self, call: Call, worker: LuaWorker, kind: str, payload: Any) -> Any:
+        if worker is self._inline:
+            return worker.run_inline(call, kind, payload, INLINE_SLICE)
+        return await self._await_step(call, worker.submit(call, kind, payload))
 
     async def _await_step(self, call: Call, fut: asyncio.Future) -> Any:
         remaining = call.deadline - self._loop.time() + HARD_GRACE
@@ -160,6 +199,8 @@ class LuaEngine:
             msg = (outcome.args[0] if outcome.op == "__invalid__"
                    else f"unknown host operation {outcome.op!r}")
             return False, WippyError(msg, INVALID).to_plain()
+        if self._op_effects.get(outcome.op, True):
+            call.effects = True
         remaining = call.deadline - self._loop.time()
         try:
             if remaining <= 0:

@@ -77,6 +77,23 @@ class LuaWorker:
     def close(self) -> None:
         self.jobs.put(None)
 
+    def boot_inline(self) -> None:
+        """Use this state from the event loop thread instead of a thread of its own."""
+        self._boot()
+
+    def run_inline(self, call: Call, kind: str, payload: Any, slice_seconds: float) -> Outcome:
+        """Run one step right here on the loop; the hook stops it after `slice_seconds`."""
+        call.worker = self
+        self.current = call
+        try:
+            return self._step(call, kind, payload, time.monotonic() + slice_seconds)
+        except Exception as exc:
+            log.exception("Lua step failed for %s", call.entry_id)
+            self._release(call)
+            return Outcome(result=(False, f"internal error: {type(exc).__name__}"))
+        finally:
+            self.current = None
+
     def _boot(self) -> None:
         rt = lupa.LuaRuntime(register_eval=False, register_builtins=False,
                              unpack_returned_tuples=True, attribute_handlers=(_deny, _deny),
@@ -89,7 +106,8 @@ class LuaWorker:
         self.runtime = rt
         self.converter = Converter(rt, self.api)
         for name, module in self._modules.items():
-            host = rt.table_from({k: self._host(name, k, f)
+            effects = getattr(module, "effects", ("",))
+            host = rt.table_from({k: self._host(name, k, f, k.startswith(effects))
                                   for k, f in module.host_functions().items()})
             self.api.install_module(name, module.lua, host, getattr(module, "global_", False))
         # Python's view of the state must stay clean: drop `python` if present.
@@ -100,11 +118,13 @@ class LuaWorker:
         name = call.entry_id if call else "lua"
         logging.getLogger(f"wippy.lua.{name}").info(str(text))
 
-    def _host(self, module: str, name: str, fn: Any) -> Any:
+    def _host(self, module: str, name: str, fn: Any, effectful: bool) -> Any:
         raise_token = self.raise_token
 
         def host(*args: Any) -> Any:
             call = self.current
+            if effectful:
+                call.effects = True
             try:
                 return fn(call, *args)
             except LuaRaise as exc:
@@ -145,7 +165,7 @@ class LuaWorker:
             self.busy_since = 0.0
             self._deliver(fut, outcome)
 
-    def _step(self, call: Call, kind: str, payload: Any) -> Outcome:
+    def _step(self, call: Call, kind: str, payload: Any, slice_end: float | None = None) -> Outcome:
         api, to_lua = self.api, self.converter.to_lua
         if kind == CANCEL:
             self._release(call)
@@ -165,7 +185,7 @@ class LuaWorker:
         else:
             ok, value = payload
             send = (ok, to_lua(value))
-        api.enter(call.handle)
+        api.enter(call.handle, slice_end)
         try:
             r = call.co.send(send)
         except StopIteration:

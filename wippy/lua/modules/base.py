@@ -57,6 +57,11 @@ class LuaRaise(Exception):
 class LuaModule:
     name: ClassVar[str]
     lua: ClassVar[str] = "return function(host, lib) return {} end"
+    # Name prefixes of the host functions and async ops (the part after
+    # "<module>.") that change something outside the call: publish, write,
+    # execute... ("",) = all of them. The engine re-runs a preempted call on a
+    # worker thread only if it made none of these calls.
+    effects: ClassVar[tuple[str, ...]] = ("",)
 
     def host_functions(self) -> dict[str, Callable[..., Any]]:
         return {}

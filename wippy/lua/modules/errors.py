@@ -8,5 +8,6 @@ from .base import LuaModule
 
 class ErrorsModule(LuaModule):
     name = "errors"
+    effects = ()  # pure: re-running it changes nothing
     global_ = True   # the engine injects it into every environment
     lua = resources.files(__package__).joinpath("errors.lua").read_text()

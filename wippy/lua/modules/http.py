@@ -199,6 +199,7 @@ async def flush(call: Any) -> None:
 
 class HttpModule(LuaModule):
     name = "http"
+    effects = ("res_", "flush")  # see LuaModule.effects
     lua = resources.files(__package__).joinpath("http.lua").read_text()
 
     def host_functions(self) -> dict[str, Any]:

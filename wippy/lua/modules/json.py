@@ -46,6 +46,7 @@ def _outcome(call: Any, validator: Validator, data: Any, lua_data: bool) -> Any:
 
 class JsonModule(LuaModule):
     name = "json"
+    effects = ()  # pure: re-running it changes nothing
     lua = """
     return function(host, lib)
         local next, type = next, type

@@ -32,6 +32,7 @@ def _plain_field(value: Any) -> Any:
 
 class LoggerModule(LuaModule):
     name = "logger"
+    effects = ()  # re-running a call only repeats its log lines
     lua = resources.files(__package__).joinpath("logger.lua").read_text()
 
     def host_functions(self):

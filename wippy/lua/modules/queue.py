@@ -49,6 +49,7 @@ def _delivery(call: Any, token: int) -> Any:
 
 class QueueModule(LuaModule):
     name = "queue"
+    effects = ("publish", "msg_settle")  # see LuaModule.effects
     lua = resources.files(__package__).joinpath("queue.lua").read_text()
 
     def host_functions(self) -> dict[str, Any]:

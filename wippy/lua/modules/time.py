@@ -26,6 +26,7 @@ def _zone(name: str | None, offset: int | None, zone: str | None) -> gozone.Zone
 
 class TimeModule(LuaModule):
     name = "time"
+    effects = ()  # pure: re-running it changes nothing
     lua = resources.files(__package__).joinpath("time.lua").read_text()
 
     def host_functions(self):

@@ -135,6 +135,7 @@ def _require(value: object) -> bytes:
 
 class UuidModule(LuaModule):
     name = "uuid"
+    effects = ()  # pure: re-running it changes nothing
     lua = """
     return function(host, lib)
         local M = {}
