@@ -115,7 +115,7 @@ class Routing:
         return endpoint
 
     def build_app(self, engine: Any, objects: dict, max_body: int, body_timeout: float,
-                  budget: float | None) -> HttpApp:
+                  budget: float | None, limit_concurrency: int = 0) -> HttpApp:
         """Assemble the ASGI app: resolve functions, wrap middleware, compile the table."""
         for spec, ep in zip(self.specs, self.endpoints):
             fdef = resolve_function(objects, ep.func_id)
@@ -138,7 +138,7 @@ class Routing:
                 handler = middleware.wrap(handler, router.middleware, router.options)
             return handler
 
-        return HttpApp(compile_routes(self.specs, options_for))
+        return HttpApp(compile_routes(self.specs, options_for), limit_concurrency)
 
 
 def resolve_function(objects: dict, func_id: str) -> Any:

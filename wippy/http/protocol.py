@@ -1,9 +1,14 @@
-"""uvicorn's httptools protocol with two deadlines it lacks (reliability finding 3).
+"""uvicorn's httptools protocol with two deadlines it lacks (reliability finding 3),
+and a shutdown that does not wait for request bodies that never arrive.
 
 * A connection that opens and sends nothing is closed after the idle timeout
   (uvicorn only arms that timer after a first response).
 * Request headers must arrive within `header_timeout` of their first byte; a
   client trickling header bytes (slowloris) is disconnected.
+
+* On shutdown, a connection whose request body is still arriving is closed at
+  once: handlers run only after the whole body is read, so nothing is in
+  flight there, and a stalled upload would otherwise hold the grace period.
 
 The header timer is armed only when a `data_received` ends in the middle of
 the headers, so a normal request costs two attribute writes.
@@ -51,6 +56,13 @@ def guarded_protocol(header_timeout: float) -> Any:
             self._header_timer = None
             if self._in_headers and not self.transport.is_closing():
                 self.transport.close()
+
+        def shutdown(self) -> None:
+            cycle = self.cycle
+            if cycle is not None and cycle.more_body and not cycle.response_started:
+                self.transport.close()
+                return
+            super().shutdown()
 
         def connection_lost(self, exc: Exception | None) -> None:
             if self._header_timer is not None:

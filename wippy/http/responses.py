@@ -49,7 +49,7 @@ def new_request_id() -> str:
 
 
 async def send_error(send: Any, status: int, code: str, message: str, request_id: str,
-                     close: bool = False) -> None:
+                     close: bool = False, retry_after: int | None = None) -> None:
     """A JSON error: {"error": {"code", "message", "request_id"}} plus X-Request-Id."""
     body = json.dumps({"error": {"code": code, "message": message,
                                  "request_id": request_id}}).encode()
@@ -58,6 +58,8 @@ async def send_error(send: Any, status: int, code: str, message: str, request_id
                (b"x-request-id", request_id.encode("latin-1"))]
     if close:  # the client may still be sending: do not reuse the connection
         headers.append((b"connection", b"close"))
+    if retry_after is not None:
+        headers.append((b"retry-after", str(retry_after).encode()))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body, "more_body": False})
 

@@ -31,12 +31,14 @@ log = logging.getLogger("wippy.http")
 
 DEFAULT_IDLE = 75.0              # keep-alive idle limit when neither idle nor read is set
 DEFAULT_HEADER_TIMEOUT = 30.0    # request headers must arrive within this (slowloris)
+DEFAULT_LIMIT_CONCURRENCY = 1000  # requests handled at once; more → 503 + Retry-After
 BACKLOG = 2048
 
 
 @dataclass
 class ServerOptions:
     max_body: int = DEFAULT_MAX_BODY
+    limit_concurrency: int = DEFAULT_LIMIT_CONCURRENCY   # 0 = no limit
     read_timeout: float = 0.0        # 0 = none (body reads still end after 5 min)
     write_timeout: float = 0.0       # 0 = none; else it also bounds each handler call
     idle_timeout: float = 0.0
@@ -130,7 +132,8 @@ class HttpServer:
         opts = self.options
         budget = opts.write_timeout or None
         app = self.routing.build_app(self.engine, self.objects, opts.max_body,
-                                     opts.read_timeout or DEFAULT_BODY_TIMEOUT, budget)
+                                     opts.read_timeout or DEFAULT_BODY_TIMEOUT, budget,
+                                     opts.limit_concurrency)
         try:
             sock = bind(self.host, self.port)
         except OSError as exc:

@@ -23,6 +23,7 @@ from ..http import HttpServer, RouterDef, RoutingError, ServerOptions, parse_add
 from ..http import middleware
 from ..http.assembly import normalize_prefix, rewrite_colon_params
 from ..http.endpoint import DEFAULT_MAX_BODY
+from ..http.server import DEFAULT_LIMIT_CONCURRENCY
 from ..http.patterns import PatternError, parse_pattern
 from ..http.routes import METHODS
 from .base import BuildContext, Kind
@@ -65,6 +66,8 @@ class ServiceConfig:
     tls: TLSConfig = spec(default_factory=TLSConfig)
     network: str = spec("", doc="overlay network entry (not supported)")
     max_body: int = spec(DEFAULT_MAX_BODY, min=1, doc="request body limit in bytes (413 above)")
+    limit_concurrency: int = spec(DEFAULT_LIMIT_CONCURRENCY, min=0,
+                                  doc="requests handled at once (503 above); 0 = no limit")
     lifecycle: Lifecycle = spec(default_factory=Lifecycle)
 
 
@@ -98,7 +101,8 @@ class ServiceKind(Kind):
     def build(self, entry: Entry, cfg: ServiceConfig, ctx: BuildContext) -> HttpServer:
         tls = cfg.tls if cfg.tls.mode == "manual" else TLSConfig()
         options = ServerOptions(
-            max_body=cfg.max_body, read_timeout=cfg.timeouts.read or 0.0,
+            max_body=cfg.max_body, limit_concurrency=cfg.limit_concurrency,
+            read_timeout=cfg.timeouts.read or 0.0,
             write_timeout=cfg.timeouts.write or 0.0, idle_timeout=cfg.timeouts.idle or 0.0,
             stop_timeout=cfg.lifecycle.stop_timeout,
             tls_cert=tls.cert, tls_key=tls.key, tls_client_ca=tls.client_ca,
