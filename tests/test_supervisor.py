@@ -5,7 +5,8 @@ import time
 import pytest
 
 from wippy.config import Lifecycle, RestartPolicy
-from wippy.supervisor import Supervisor, backoff_delay
+from wippy.errors import WippyError
+from wippy.supervisor import StartupFailed, Supervisor, backoff_delay
 
 from .host_helpers import until
 
@@ -280,4 +281,119 @@ def test_optional_dependency_does_not_block():
         assert sup.status()["app"]["state"] == "running"
         assert sup.status()["metrics"]["state"] in ("failed", "starting")
         await sup.stop()
+    run(main())
+
+
+class Fatal(Svc):
+    """start() fails the way a corrupt database does: a non-retryable WippyError."""
+
+    def __init__(self, name, journal, fail_times=99, retryable=False):
+        super().__init__(name, journal)
+        self.fail_times, self.retryable = fail_times, retryable
+
+    async def start(self):
+        self.journal.append(f"start {self.name}")
+        if self.fail_times > 0:
+            self.fail_times -= 1
+            raise WippyError(f"{self.name}: file is not a database", retryable=self.retryable)
+        self.stopped = asyncio.Event()
+
+
+def test_crash_loop_grows_to_the_cap_with_jitter_and_stops_at_max_attempts():
+    """A consumer whose wait() raises is restarted like a failed start: x factor per
+    failure, capped, jittered within +-jitter, and given up after max_attempts."""
+    async def main():
+        journal, sleeps = [], Sleeps()
+        rolls = iter([0.0, 1.0] * 10)          # jitter at both extremes in turn
+        svc = Svc("consumer", journal, runs=["crash"])
+        sup = Supervisor({"consumer": (svc, lc(initial_delay=0.1, backoff_factor=3,
+                                               max_delay=1.0, jitter=0.2, max_attempts=5))},
+                         sleep=sleeps, rng=lambda: next(rolls))
+        await sup.start()
+        await until(lambda: sup.status()["consumer"]["state"] == "failed"
+                    and not sup.status()["consumer"]["retrying"]
+                    and sup.status()["consumer"]["attempts"] == 6)
+        expected = [0.1 * 0.8, 0.3 * 1.2, 0.9 * 0.8, 1.0 * 1.2, 1.0 * 0.8]
+        assert sleeps.delays == pytest.approx(expected)
+        assert journal.count("start consumer") == 6
+        assert sup.status()["consumer"]["last_error"] == "RuntimeError: consumer crashed"
+        await sup.stop()
+    run(main())
+
+
+def test_status_reports_every_service():
+    async def main():
+        journal = []
+        sup = Supervisor({"ok": (Svc("ok", journal), lc()),
+                          "flaky": (Svc("flaky", journal, runs=["fail-start", "serve"]),
+                                    lc(initial_delay=60)),
+                          "spare": (Svc("spare", journal), lc(auto=False))},
+                         sleep=lambda d: asyncio.Event().wait(), rng=lambda: 0.5)
+        await sup.start()
+        status = sup.status()
+        assert set(status) == {"ok", "flaky", "spare"}
+        assert set(status["ok"]) == {"state", "attempts", "last_error", "since", "retrying",
+                                     "retry_in", "starts"}
+        assert status["flaky"]["state"] == "failed" and status["flaky"]["retrying"]
+        assert status["flaky"]["retry_in"] == 60 and status["flaky"]["attempts"] == 1
+        assert status["ok"]["state"] == "running" and status["spare"]["state"] == "idle"
+        await sup.stop()
+    run(main())
+
+
+def test_non_retryable_start_failure_at_boot_aborts_start(caplog):
+    async def main():
+        journal, sleeps = [], Sleeps()
+        db, web = Fatal("db", journal), Svc("web", journal)
+        sup = Supervisor({"db": (db, lc()), "web": (web, lc())}, sleep=sleeps)
+        with pytest.raises(StartupFailed) as info:
+            await sup.start()
+        assert info.value.message == "db: file is not a database"   # named once
+        assert info.value.service_id == "db"
+        assert journal.count("start db") == 1 and sleeps.delays == []
+        await sup.stop()                                  # the caller stops what started
+        assert "stop web" in journal
+        assert sup.status()["db"]["state"] == "stopped"
+    run(main())
+    assert any(r.getMessage() == "service cannot start, not retrying" for r in caplog.records)
+
+
+def test_retryable_optional_or_later_failures_keep_retrying():
+    async def main():
+        journal, sleeps = [], Sleeps()
+        sup = Supervisor({
+            "busy": (Fatal("busy", journal, fail_times=2, retryable=True), lc()),
+            "extra": (Fatal("extra", journal, fail_times=2), lc(startup="optional")),
+        }, sleep=sleeps, rng=lambda: 0.5)
+        await sup.start()                                 # does not raise
+        await until(lambda: all(s["state"] == "running" for s in sup.status().values()))
+        assert journal.count("start busy") == 3 and journal.count("start extra") == 3
+        await sup.stop()
+    run(main())
+
+
+def test_ingress_stops_first_and_the_lowest_level_waits_for_it():
+    async def main():
+        journal = []
+        gate = asyncio.Event()
+
+        class SlowStop(Svc):
+            async def stop(self):
+                self.journal.append(f"stop {self.name}")
+                await gate.wait()          # a consumer draining its in-flight handlers
+                self.stopped.set()
+        web, db = Svc("web", journal), Svc("db", journal)
+        driver, consumer = Svc("driver", journal), SlowStop("consumer", journal)
+        sup = Supervisor({"web": (web, lc()), "db": (db, lc()), "driver": (driver, lc()),
+                          "consumer": (consumer, lc())}, {"consumer": ["driver"]},
+                         ingress={"web"})
+        await sup.start()
+        stopping = asyncio.create_task(sup.stop())
+        await until(lambda: "stop web" in journal and "stop consumer" in journal)
+        assert "stop db" not in journal and "stop driver" not in journal
+        gate.set()
+        await stopping
+        stops = [e for e in journal if e.startswith("stop")]
+        assert stops.index("stop web") < stops.index("stop db")
+        assert stops.index("stop consumer") < stops.index("stop driver")
     run(main())

@@ -163,6 +163,7 @@ def cmd_run(args: argparse.Namespace, kinds: Any = None, modules: Any = None) ->
 
 async def _serve(entries: list[Entry], kinds: Any, modules: Any, shutdown_timeout: float) -> int:
     from .runtime import Runtime
+    from .supervisor import StartupFailed
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     received = 0
@@ -201,6 +202,10 @@ async def _serve(entries: list[Entry], kinds: Any, modules: Any, shutdown_timeou
             stopping.cancel()
             _print_problems(errors, sys.stderr)
             return _fail(f"{len(errors.errors)} problem(s); nothing was started")
+        except StartupFailed as exc:
+            # Runtime.start() has already stopped what had started (requirement 20).
+            stopping.cancel()
+            return _fail(exc.message)
         await stopping
         try:
             await asyncio.wait_for(runtime.close(), shutdown_timeout)

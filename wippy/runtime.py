@@ -6,7 +6,9 @@
     # services stopped in reverse order, engine closed
 
 If anything fails halfway through start, everything already started is stopped
-and the error (a ConfigErrors) names the entry.
+and the error names the entry: ConfigErrors for the registry and builds,
+supervisor.StartupFailed for a required service that cannot start (a corrupt
+database, an unwritable data directory).
 """
 from __future__ import annotations
 
@@ -24,11 +26,12 @@ from .lockfile import Lock
 from .logs import fields
 from .overrides import apply_overrides
 from .plan import Plan, prepare
-from .supervisor import Supervisor, describe
+from .supervisor import StartupFailed, Supervisor, describe
 
 log = logging.getLogger("wippy.runtime")
 
 DEFAULT_STOP_TIMEOUT = 10.0
+INGRESS_KINDS = ("http.service",)
 # Errors whose message is the whole story; anything else is a bug worth a traceback (-v).
 _PLAIN_ERRORS = (WippyError, OSError, ValueError, LookupError)
 
@@ -104,8 +107,11 @@ class Runtime:
         self._started = True
         try:
             await self._start()
-        except BaseException:
+        except BaseException as exc:
             # Includes cancellation (a signal during start): undo what was started.
+            if isinstance(exc, StartupFailed):
+                log.error("start-up failed, stopping what had started",
+                          extra=fields(service=exc.service_id, error=exc.message))
             await self.close()
             raise
 
@@ -119,7 +125,8 @@ class Runtime:
         for eid in self.plan.order:
             await self._build(eid, ctx)
         services = self._services()
-        self.supervisor = Supervisor(services, self.plan.graph.deps, **self.supervisor_options)
+        options = {"ingress": self._ingress(services), **self.supervisor_options}
+        self.supervisor = Supervisor(services, self.plan.graph.deps, **options)
         await self.supervisor.start()
         log.info("runtime ready", extra=fields(entries=len(self.plan.entries),
                                                 services=len(services)))
@@ -147,6 +154,11 @@ class Runtime:
         if obj is not None:
             self.objects[eid] = obj
         log.debug("entry built", extra=fields(entry=eid, kind=entry.kind))
+
+    def _ingress(self, services: dict[str, Any]) -> set[str]:
+        """Services that take work from outside: stopped first, so the listener closes
+        while consumers drain (reliability requirement 17)."""
+        return {sid for sid in services if self.plan.entries[sid].kind in INGRESS_KINDS}
 
     def _services(self) -> dict[str, tuple[Any, Lifecycle]]:
         """Built objects that are Services and whose config has a lifecycle block."""

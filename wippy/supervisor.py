@@ -12,8 +12,19 @@ Rules (reference §1.8-1.11 with decision D3):
   `max_attempts` restarts at most (0 = forever); the count resets when the
   service had been running for `stable_threshold`.
 * `wait()` returning = exited: done, never restarted.
+* Boot is all-or-nothing for required services (reliability requirement 20):
+  when the *first* start of a `startup: required` service fails with an error
+  that says it is not retryable (a WippyError with retryable=False: corrupt
+  database, unwritable data directory), `start()` raises StartupFailed at once
+  and restarts nothing; the caller stops what did start. Every other failure
+  (port in use, a timeout, a crash after running, any later failure) is
+  retried by the restart policy.
 * Stop: retrying/starting services first, then reverse dependency levels,
   each level in parallel, each service bounded by its `stop_timeout`.
+  Ingress services (HTTP servers, named by the runtime) begin stopping at once,
+  alongside the first level, so the listener closes while consumers drain;
+  the lowest level (databases, drivers) waits for them, since in-flight
+  requests may still publish or query.
 """
 from __future__ import annotations
 
@@ -38,6 +49,21 @@ EXITED = "exited"      # finished by itself: never restarted
 FAILED = "failed"      # start or run failed; restarting after a delay, or given up
 STOPPING = "stopping"
 STOPPED = "stopped"
+
+
+class StartupFailed(WippyError):
+    """A required service cannot start and retrying will not help: boot is abandoned."""
+
+    def __init__(self, service_id: str, reason: str):
+        # The reason usually names the entry already (`app:db: ...`); never twice.
+        text = reason if reason.startswith(f"{service_id}:") else f"{service_id}: {reason}"
+        super().__init__(text, retryable=False)
+        self.service_id = service_id
+
+
+def _fatal(exc: BaseException) -> bool:
+    """A start error that no retry can fix (the service said so)."""
+    return isinstance(exc, WippyError) and exc.retryable is False
 
 
 def backoff_delay(policy: RestartPolicy, failures: int, rng: Callable[[], float]) -> float:
@@ -85,7 +111,8 @@ class Supervisor:
                  clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
                  rng: Callable[[], float] = random.random,
-                 wall: Callable[[], float] = time.time):
+                 wall: Callable[[], float] = time.time,
+                 ingress: frozenset[str] | set[str] = frozenset()):
         self._clock, self._sleep, self._rng, self._wall = clock, sleep, rng, wall
         deps = deps or {}
         self._units = {sid: _Unit(sid, svc, lc, _service_deps(sid, services, deps))
@@ -95,12 +122,17 @@ class Supervisor:
             unit.since = now
         self._changed = asyncio.Event()
         self._stopping = False
+        self._booting = False
+        self._ingress = set(ingress)
+        self._fatal: StartupFailed | None = None
 
     # ------------------------------------------------------------ status
     def status(self) -> dict[str, dict[str, Any]]:
-        """id -> {state, attempts, last_error, since, retrying, starts}."""
+        """id -> {state, attempts, last_error, since, retrying, retry_in, starts}, for every
+        supervised service (documented in docs/operations.md, "Service status")."""
         return {u.id: {"state": u.state, "attempts": u.failures, "last_error": u.last_error,
-                       "since": u.since, "retrying": u.retry_in is not None, "starts": u.starts}
+                       "since": u.since, "retrying": u.retry_in is not None,
+                       "retry_in": u.retry_in, "starts": u.starts}
                 for u in self._units.values()}
 
     def _set(self, unit: _Unit, state: str, message: str | None = None,
@@ -124,15 +156,26 @@ class Supervisor:
 
     async def start(self) -> None:
         """Start every wanted service; return once each has run, exited, failed once or is
-        blocked by a failed dependency (retries go on in the background)."""
+        blocked by a failed dependency (retries go on in the background).
+
+        Raises StartupFailed as soon as a required service fails its first start with a
+        non-retryable error; the services already started keep running until stop()."""
         wanted = [self._units[sid] for sid in self.wanted()]
+        self._booting = True
         for unit in wanted:
             unit.state = PENDING
             unit.task = asyncio.create_task(self._run(unit), name=f"service {unit.id}")
             unit.task.add_done_callback(self._task_done)
-        while not all(self._resolved(u, set()) for u in wanted):
-            self._changed.clear()
-            await self._changed.wait()
+        try:
+            while not all(self._resolved(u, set()) for u in wanted):
+                if self._fatal is not None:
+                    break
+                self._changed.clear()
+                await self._changed.wait()
+        finally:
+            self._booting = False
+        if self._fatal is not None:
+            raise self._fatal
         counts: dict[str, int] = {}
         for unit in wanted:
             counts[unit.state] = counts.get(unit.state, 0) + 1
@@ -167,12 +210,19 @@ class Supervisor:
         for dep in waiting:
             await (dep.settled if dep.optional else dep.ready).wait()
         while not self._stopping:
-            error = await self._attempt(unit)
+            error, fatal = await self._attempt(unit)
             if error is None:
                 return  # running until stopped, or exited
             unit.failures += 1
             unit.last_error = error
             await self._cleanup(unit)
+            if fatal and self._booting and not unit.optional and unit.starts == 1:
+                unit.retry_in = None
+                self._fatal = self._fatal or StartupFailed(unit.id, error)
+                self._set(unit, FAILED, "service cannot start, not retrying", logging.ERROR,
+                          error=error)
+                unit.settled.set()
+                return
             policy = unit.lifecycle.restart
             if policy.max_attempts and unit.failures > policy.max_attempts:
                 unit.retry_in = None
@@ -190,8 +240,9 @@ class Supervisor:
             if self._stopping:
                 return
 
-    async def _attempt(self, unit: _Unit) -> str | None:
-        """Start once and, if the service can end, wait for it. None = running or exited."""
+    async def _attempt(self, unit: _Unit) -> tuple[str | None, bool]:
+        """Start once and, if the service can end, wait for it.
+        (None, False) = running or exited; else (error, the start said not retryable)."""
         unit.starts += 1
         self._set(unit, STARTING, "service starting", attempt=unit.failures + 1)
         unit.active = True
@@ -199,10 +250,10 @@ class Supervisor:
         try:
             await asyncio.wait_for(unit.service.start(), timeout)
         except asyncio.TimeoutError:
-            return f"start timeout ({timeout:g}s)"
-        except Exception as exc:  # noqa: BLE001 - any start failure is retried by policy
+            return f"start timeout ({timeout:g}s)", False
+        except Exception as exc:  # noqa: BLE001 - retried by policy unless fatal at boot
             log.debug("start failed", exc_info=True, extra=fields(service=unit.id))
-            return describe(exc)
+            return describe(exc), _fatal(exc)
         started = self._clock()
         unit.last_error = None
         self._set(unit, RUNNING, "service running")
@@ -210,16 +261,16 @@ class Supervisor:
         unit.settled.set()
         wait = getattr(unit.service, "wait", None)
         if wait is None:
-            return None
+            return None, False
         try:
             await wait()
         except Exception as exc:  # noqa: BLE001 - a crash is a failure to restart
             if self._clock() - started >= unit.lifecycle.stable_threshold:
                 unit.failures = 0  # it was stable: start the backoff from the beginning
             log.debug("service crashed", exc_info=True, extra=fields(service=unit.id))
-            return describe(exc)
+            return describe(exc), False
         self._set(unit, EXITED, "service exited")
-        return None
+        return None, False
 
     async def _cleanup(self, unit: _Unit) -> None:
         """Release what a failed attempt may hold before the next one."""
@@ -238,10 +289,19 @@ class Supervisor:
         self._stopping = True
         started = [u for u in self._units.values() if u.state != IDLE]
         unsettled = [u for u in started if u.state not in (RUNNING, EXITED)]
+        # Close the doors first: new requests are refused while the rest drains.
+        front = [u for u in started if u.id in self._ingress and u not in unsettled]
+        front_tasks = [asyncio.create_task(self._stop_unit(u)) for u in front]
+        front_needs = {d for u in front for d in u.deps}
         await asyncio.gather(*(self._stop_unit(u) for u in unsettled))
-        rest = [u for u in started if u not in unsettled]
-        for level in reversed(_levels(rest, self._units)):
+        rest = [u for u in started if u not in unsettled and u not in front]
+        levels = list(reversed(_levels(rest, self._units)))
+        for i, level in enumerate(levels):
+            if front_tasks and (i == len(levels) - 1 or front_needs & {u.id for u in level}):
+                await asyncio.gather(*front_tasks)
+                front_tasks = []
             await asyncio.gather(*(self._stop_unit(u) for u in level))
+        await asyncio.gather(*front_tasks)
 
     async def _stop_unit(self, unit: _Unit) -> None:
         # asyncio.wait_for (3.11) can swallow a cancel that races with completion: insist.
