@@ -125,3 +125,60 @@ async def test_handler_publishes_to_another_queue():
         await consumer.stop()
         await driver.stop()
         await engine.close()
+
+
+async def test_poison_message_is_dead_lettered_without_blocking_healthy_ones():
+    """Plan case 21: exactly max_attempts spaced by backoff, then the DLQ with the last
+    error; 50 healthy messages flow meanwhile; no core is pinned during the backoff."""
+    import resource
+    import time
+
+    driver = MemoryDriver("app:driver")
+    driver.declare("jobs")
+    driver.declare("failed")
+    failed = Queue("app:failed", "failed", driver)
+    jobs = Queue("app:jobs", "jobs", driver,
+                 retry=RetryPolicy(initial_delay=0.1, max_delay=1, factor=2, jitter=0.1),
+                 dead_letter=failed, max_attempts=3)
+    engine = LuaEngine({"app:jobs": jobs, "app:failed": failed},
+                       modules={"queue": QueueModule()}, workers=1)
+    await engine.start()
+    await driver.start()
+    src = """return {main = function(body)
+        if body.poison then error("poisoned " .. body.n) end
+        return true
+    end}"""
+    fdef = engine.define("app:worker", src, "main", [])
+    attempts: list[float] = []
+    invoke = lua_invoker(engine, fdef)
+
+    async def recording(body, delivery):
+        if body.get("poison"):
+            attempts.append(time.monotonic())
+        return await invoke(body, delivery)
+
+    consumer = Consumer("app:c", jobs, recording, concurrency=2, prefetch=4)
+    await consumer.start()
+    try:
+        cpu0 = resource.getrusage(resource.RUSAGE_SELF)
+        wall0 = time.monotonic()
+        jobs.publish_nowait({"poison": True, "n": 0})
+        for i in range(50):
+            jobs.publish_nowait({"n": i + 1})
+        await wait_until(lambda: failed.info()["ready"] == 1, 5, what="dead letter")
+        wall = time.monotonic() - wall0
+        cpu1 = resource.getrusage(resource.RUSAGE_SELF)
+        assert len(attempts) == 3
+        gaps = [b - a for a, b in zip(attempts, attempts[1:])]
+        assert gaps[0] >= 0.09 and gaps[1] >= 0.18, gaps     # 0.1 then 0.2, ±10 %
+        assert jobs.info()["message_count"] == 0             # every healthy one done
+        cpu = (cpu1.ru_utime + cpu1.ru_stime) - (cpu0.ru_utime + cpu0.ru_stime)
+        assert cpu < 0.8 * wall, f"{cpu:.2f}s CPU in {wall:.2f}s: a core was pinned"
+        dead = await asyncio.wait_for((await failed.subscribe(prefetch=1)).receive(), 2)
+        assert dead.message.body == {"poison": True, "n": 0}
+        assert dead.message.headers["attempts"] == 3
+        assert "poisoned 0" in dead.message.headers["last_error"]
+    finally:
+        await consumer.stop()
+        await driver.stop()
+        await engine.close()
