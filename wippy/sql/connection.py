@@ -38,6 +38,8 @@ _PRAGMA_READ = frozenset({
 })
 _PRAGMA_SET = frozenset({"user_version", "application_id", "foreign_keys",
                          "defer_foreign_keys", "recursive_triggers", "optimize"})
+# Settable PRAGMAs that change the connection itself (not the file), for good.
+_PRAGMA_CONNECTION = frozenset({"foreign_keys", "recursive_triggers"})
 
 
 @dataclass(frozen=True)
@@ -52,11 +54,14 @@ class Settings:
 
 class Guard:
     """Per-connection deadline for the progress handler, set by the owning thread."""
-    __slots__ = ("deadline", "internal")
+    __slots__ = ("deadline", "internal", "settings_changed")
 
     def __init__(self) -> None:
         self.deadline: float | None = None
         self.internal = False   # True while the runtime runs its own PRAGMAs
+        # A handler set foreign_keys/recursive_triggers on this connection: another
+        # connection would now behave differently (the loop fast path stops, fastpath.py).
+        self.settings_changed = False
 
     def progress(self) -> int:
         deadline = self.deadline
@@ -73,6 +78,8 @@ class Guard:
             name = (arg1 or "").lower()
             if name in _PRAGMA_SCHEMA or name in _PRAGMA_SET or (
                     arg2 is None and name in _PRAGMA_READ):
+                if arg2 is not None and name in _PRAGMA_CONNECTION:
+                    self.settings_changed = True
                 return sqlite3.SQLITE_OK
             return sqlite3.SQLITE_DENY
         return sqlite3.SQLITE_OK

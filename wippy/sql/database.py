@@ -36,10 +36,12 @@ from typing import Any
 from ..errors import INTERNAL, INVALID, PERMISSION_DENIED, WippyError
 from .connection import MEMORY, Settings, open_connection
 from .errors import closed_error, translate
-from .statements import READ, SOLO, classify
+from .fastpath import MISS, LoopWriter
+from .statements import READ, SOLO, WRITE, classify
 from .transaction import Statement, Transaction, check_sql, explain
 from .values import params_list
-from .worker import BEGIN, CHECK, EXEC, FORCE, QUERY, RAW, ROLLBACK, STOP, Op, ReaderThread
+from .worker import (BEGIN, CHECK, CHECKPOINT, EXEC, FORCE, QUERY, RAW, ROLLBACK, STOP, Op,
+                     ReaderThread)
 from .writer import WriterThread
 
 ISOLATION_LEVELS = ("default", "read_uncommitted", "read_committed", "write_committed",
@@ -69,6 +71,7 @@ class Database:
         self._read_jobs: queue.SimpleQueue = queue.SimpleQueue()
         self._private: set[ReaderThread] = set()
         self._write_tx: Transaction | None = None
+        self._fast: LoopWriter | None = None   # autocommit writes on the loop (fastpath.py)
 
     # ------------------------------------------------------------ lifecycle
     async def start(self) -> None:
@@ -105,12 +108,27 @@ class Database:
                     failed = [r for r in results if isinstance(r, BaseException)]
                     if failed:
                         raise failed[0]
+                    self._fast = self._loop_writer()
+                    await self._fast.open()
             except BaseException as exc:
                 await self._shutdown_threads(1.0)
                 self._readers, self._writer = [], None
+                if isinstance(exc, asyncio.CancelledError):
+                    raise   # the caller went away (shutdown): not a database problem
                 raise self._startup_error(exc) from None
             self.state = OPEN
             self.log.debug("opened %s (%d readers)", self.path, len(self._readers))
+
+    def _loop_writer(self) -> LoopWriter:
+        path, settings, writer = self.path, self.settings, self._writer
+
+        def opener() -> tuple:
+            return open_connection(path, settings)
+
+        def request_checkpoint() -> None:
+            if not writer.finished.done():
+                writer.put(Op(CHECKPOINT, None))
+        return LoopWriter(opener, settings.max_lifetime, request_checkpoint)
 
     def _thread(self, cls: type, label: str, *, reader: bool, **kwargs: Any) -> Any:
         path, settings = self.path, self.settings
@@ -170,10 +188,14 @@ class Database:
             self.state = CLOSED
             self._readers, self._writer = [], None
             self._write_tx = None
+            self._fast = None
             self._open_lock = None   # a later start() may run on another loop
 
     async def _shutdown_threads(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
+        fast, self._fast = self._fast, None
+        if fast is not None:
+            await fast.close()
         for _ in self._readers:
             self._read_jobs.put(Op(STOP, None))
         for thread in list(self._private):
@@ -228,8 +250,16 @@ class Database:
             await self._ensure_open()
         check_sql(sql)
         values = params_list(params)
-        return await self._submit(self._writer, EXEC, sql, values, deadline,
-                                  classify(sql) == SOLO)
+        route = classify(sql)
+        fast = self._fast
+        if fast is not None and route == WRITE and self._write_tx is None:
+            writer = self._writer
+            if writer.idle() and not writer.guard.settings_changed:
+                result = fast.execute(sql, values, deadline)
+                if result is not MISS:
+                    await asyncio.sleep(0)   # a Lua loop of writes must still let others run
+                    return result
+        return await self._submit(self._writer, EXEC, sql, values, deadline, route == SOLO)
 
     async def prepare(self, sql: str) -> Statement:
         """Compile-check `sql` now (errors surface here) and return a Statement."""
@@ -311,6 +341,9 @@ class Database:
             "read_queue": self._read_jobs.qsize(),
             "commit_groups": writer.groups if writer else 0,
             "grouped_writes": writer.grouped if writer else 0,
+            "loop_writes": self._fast.writes if self._fast else 0,
+            "loop_fallbacks": self._fast.fallbacks if self._fast else 0,
+            "checkpoints": writer.checkpoints if writer else 0,
         }
 
     def __repr__(self) -> str:

@@ -29,8 +29,9 @@ from .values import row_dicts
 log = logging.getLogger("wippy.sql")
 
 # Op kinds.
-QUERY, EXEC, CHECK, RAW, BEGIN, COMMIT, ROLLBACK, STOP, FORCE = (
-    "query", "execute", "prepare", "raw", "begin", "commit", "rollback", "stop", "force")
+QUERY, EXEC, CHECK, RAW, BEGIN, COMMIT, ROLLBACK, STOP, FORCE, CHECKPOINT = (
+    "query", "execute", "prepare", "raw", "begin", "commit", "rollback", "stop", "force",
+    "checkpoint")
 
 
 class Op:

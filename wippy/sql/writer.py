@@ -11,17 +11,23 @@ one loop wake-up per group. A lone write runs as plain autocommit.
 An explicit transaction (`db.begin()`) owns the thread from `BEGIN
 IMMEDIATE` until commit/rollback: its own ops run at once; everything else
 waits in `backlog`, in arrival order, and runs after it.
+
+When the writer is idle, an autocommit write may instead run straight on
+the event loop on a second connection (fastpath.py). That connection never
+checkpoints; the loop asks this thread for a PASSIVE checkpoint instead
+(CHECKPOINT ops), so checkpoint I/O never lands on the loop.
 """
 from __future__ import annotations
 
 import queue
 import sqlite3
+import threading
 from collections import deque
 from typing import Any
 
 from ..errors import WippyError
 from .errors import closed_error, translate, tx_not_active
-from .worker import (BEGIN, CHECK, COMMIT, EXEC, FORCE, QUERY, ROLLBACK, STOP,
+from .worker import (BEGIN, CHECK, CHECKPOINT, COMMIT, EXEC, FORCE, QUERY, ROLLBACK, STOP,
                      ConnectionThread, Op, log)
 
 MAX_GROUP = 512          # writes per commit; bounds the latency of the first one
@@ -44,6 +50,13 @@ class WriterThread(ConnectionThread):
         self.waits = 0                   # ops that waited behind a transaction
         self.groups = 0                  # commits that carried more than one write
         self.grouped = 0                 # writes committed in those groups
+        self.checkpoints = 0             # PASSIVE checkpoints asked for by the loop
+        self.checkpoint_thread = 0       # ident of the thread that ran the last one (tests)
+
+    def idle(self) -> bool:
+        """Nothing queued, held, running or in a transaction (read from the loop)."""
+        return (not self.busy and self.tx is None and self.held is None
+                and not self.backlog and self.jobs.empty())
 
     # ------------------------------------------------------------ intake
     def _next(self, block: bool) -> Op | None:
@@ -80,7 +93,9 @@ class WriterThread(ConnectionThread):
             if kind == STOP:
                 self._shutdown(op)
                 return
-            if kind == BEGIN:
+            if kind == CHECKPOINT:
+                self._checkpoint()
+            elif kind == BEGIN:
                 self._begin(op)
             elif op.tx is not None:
                 self._dead_tx_op(op)
@@ -220,6 +235,15 @@ class WriterThread(ConnectionThread):
         if item[2] is not None and not conn.in_transaction:
             self._end_tx()   # SQLite ended the transaction itself
         self.deliver([item])
+
+    def _checkpoint(self) -> None:
+        # PASSIVE never waits for readers or writers, so it cannot stall this thread.
+        try:
+            self.internal("PRAGMA wal_checkpoint(PASSIVE)")
+        except sqlite3.Error:
+            log.warning("WAL checkpoint failed", exc_info=True)
+        self.checkpoints += 1
+        self.checkpoint_thread = threading.get_ident()
 
     # ------------------------------------------------------------ shutdown
     def _shutdown(self, op: Op) -> None:
