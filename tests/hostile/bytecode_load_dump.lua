@@ -1,0 +1,3 @@
+-- attack: load(string.dump(f)) runs bytecode
+-- expect: error "attempt to call a nil value (field 'dump')"
+return load(string.dump(function() return 1 end))()

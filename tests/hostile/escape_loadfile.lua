@@ -1,0 +1,3 @@
+-- attack: loadfile compiles a host file
+-- expect: error "attempt to call a nil value (global 'loadfile')"
+return loadfile("/etc/hostname")

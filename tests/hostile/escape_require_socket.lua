@@ -1,0 +1,3 @@
+-- attack: require of a C module through package.cpath
+-- expect: error "module 'socket' not found"
+return require("socket")

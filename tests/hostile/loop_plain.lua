@@ -1,0 +1,3 @@
+-- attack: while true do end
+-- expect: timeout
+while true do end
