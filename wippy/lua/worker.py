@@ -29,6 +29,7 @@ from .modules.base import LuaModule, LuaRaise
 log = logging.getLogger("wippy.lua")
 
 BOOT_SOURCE = resources.files("wippy.lua").joinpath("boot.lua").read_text()
+PATTERNS_SOURCE = resources.files("wippy.lua").joinpath("patterns.lua").read_text()
 HOOK_COUNT = 10_000
 
 START, RESUME, CANCEL = "start", "resume", "cancel"
@@ -101,6 +102,7 @@ class LuaWorker:
         bridge = rt.table_from({
             "token": self.token, "done": self.done_token, "raise": self.raise_token,
             "now": time.monotonic, "print": self._print, "hook_count": HOOK_COUNT,
+            "patterns": PATTERNS_SOURCE,
         })
         self.api = rt.execute(BOOT_SOURCE, bridge)
         self.runtime = rt
