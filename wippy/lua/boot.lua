@@ -18,7 +18,7 @@ local rawset, rawget, rawequal, rawlen, next = rawset, rawget, rawequal, rawlen,
 local tostring, tonumber, ipairs, pairs, assert = tostring, tonumber, ipairs, pairs, assert
 local os_clock, os_time, os_date, os_difftime = os.clock, os.time, os.date, os.difftime
 local string, table, math, utf8 = string, table, math, utf8
-local pack, unpack = table.pack, table.unpack
+local unpack = table.unpack
 
 -- Call state: set by `enter` for the duration of one resume.
 local current = nil
@@ -287,7 +287,7 @@ local function finish(st, ok, ...)
         return DONE, false, {kind = "Timeout", message = TIMEOUT_MSG, retryable = true}
     end
     if not ok then return DONE, false, plain_error((...)) end
-    return DONE, true, pack(...)
+    return DONE, true, select("#", ...), ...   -- values unpacked: no table per call
 end
 
 -- Entries compiled in this state: chunkname -> {source, fn, layer, env_mt, exports}.

@@ -228,13 +228,7 @@ class LuaEngine:
             else:
                 err = WippyError(str(value), INTERNAL)
             return CallResult([], err, raised=True)
-        if isinstance(value, dict):  # the packed results table {n=..., [1]=...}
-            n = value.get("n", 0)
-            values = [value.get(i) for i in range(1, n + 1)]
-        elif isinstance(value, list):
-            values = value
-        else:
-            values = []
+        values = value if isinstance(value, list) else []
         err = None
         if len(values) >= 2 and values[1] is not None:
             second = values[1]

@@ -207,9 +207,14 @@ class LuaWorker:
                 return Outcome(op="__invalid__", args=[str(exc)])
             return Outcome(op=r[1], args=op_args)
         if tag == self.done_token:
-            ok, value = r[1], r[2]
+            ok, from_lua = r[1], self.converter.from_lua
             try:
-                result = (bool(ok), self.converter.from_lua(value))
+                if ok:   # (done, true, n, v1 .. vn)
+                    n = r[2]
+                    values = [from_lua(v) for v in r[3:3 + n]]
+                    result = (True, values + [None] * (n - len(values)))
+                else:    # (done, false, error)
+                    result = (False, from_lua(r[2]))
             except ConversionError as exc:
                 result = (False, f"invalid handler result: {exc}")
             self._release(call)
