@@ -334,3 +334,32 @@ def test_long_step_after_an_effect_fails_retryably_then_runs_on_threads():
     first, second = run(main())
     assert first.raised and first.error.kind == "Unavailable" and first.error.retryable
     assert second.ok and second.values == [30_000_000]
+
+
+def test_big_c_calls_never_start_on_the_event_loop():
+    """The hook cannot stop C code, so large sorts/joins/scans are moved to a worker
+    thread before they start; the result is the same."""
+    src = """return { main = function(n)
+        local t = {}
+        for i = 1, n do t[i] = (i * 7919) % n end
+        table.sort(t)
+        local s = table.concat(t, ",", 1, 10)
+        return t[1], t[n], s, #string.rep("ab", n)
+    end }"""
+
+    async def main():
+        engine = LuaEngine({}, modules={}, workers=1)
+        await engine.start()
+        try:
+            fdef = engine.define("t:big_c", src, "main", [])
+            small = await engine.call(fdef, (1000,))
+            on_loop = "t:big_c" not in engine._offloaded
+            big = await engine.call(fdef, (200_000,))
+            return small, on_loop, big, set(engine._offloaded)
+        finally:
+            await engine.close()
+    small, on_loop, big, offloaded = run(main())
+    assert small.ok and on_loop
+    assert big.ok, big.error
+    assert big.values[0] == 0 and big.values[1] == 199_999 and big.values[3] == 400_000
+    assert offloaded == {"t:big_c"}

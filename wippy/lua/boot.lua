@@ -214,6 +214,30 @@ local SAFE = {
 local STRING = copy(string, {dump = true})
 -- Pattern guards (patterns.lua): Lua's matcher is C code the count hook never reaches.
 for fname, f in next, assert(load(P.patterns, "=patterns", "t", _ENV))(string) do STRING[fname] = f end
+
+-- Big C calls never start on the event loop: the hook cannot stop C code, so a
+-- step on the loop (it has a slice) that is about to sort, join, repeat or
+-- scan something large is preempted first and re-run on a worker thread.
+local BIG = 100000   -- elements or bytes
+local function heavy(n)
+    local st = current
+    if st and st.slice ~= math.huge and n > BIG then trip(st, true) end
+end
+local TABLE = copy(table)
+local t_sort, t_concat, s_rep = table.sort, table.concat, string.rep
+TABLE.sort = function(t, ...) heavy(rawlen(t)); return t_sort(t, ...) end
+TABLE.concat = function(t, ...) heavy(rawlen(t)); return t_concat(t, ...) end
+STRING.rep = function(s, n, sep)
+    if type(n) == "number" then heavy(#tostring(s) * n) end
+    return s_rep(s, n, sep)
+end
+for _, fname in ipairs({"find", "match", "gmatch", "gsub"}) do
+    local f = STRING[fname]
+    STRING[fname] = function(s, ...)
+        if type(s) == "string" then heavy(#s) end
+        return f(s, ...)
+    end
+end
 getmetatable("").__index = STRING   -- `s:find(p)` goes through the guards too
 
 local OS = {time = os_time, date = os_date, clock = os_clock, difftime = os_difftime, platform = "wippy"}
@@ -227,7 +251,7 @@ local GLOBAL_MODULES = {}   -- injected into every env (e.g. errors)
 local LIBS = nil
 local function libs()
     if LIBS == nil then
-        LIBS = {string = freeze(STRING), table = freeze(copy(table)), math = freeze(copy(math)),
+        LIBS = {string = freeze(STRING), table = freeze(TABLE), math = freeze(copy(math)),
                 utf8 = freeze(copy(utf8)), coroutine = freeze(safe_coroutine), os = freeze(OS)}
     end
     return LIBS
