@@ -44,3 +44,58 @@ async def test_clean_stop_logs_zero(caplog):
     with caplog.at_level(logging.INFO, logger="wippy.app:driver"):
         await driver.stop()
     assert [r.fields["dropped"] for r in caplog.records] == [0]
+
+
+async def test_waiting_publishers_are_served_in_order_and_new_ones_queue_behind():
+    """Room that frees goes to the oldest waiting publisher, never to a newcomer.
+
+    Before this rule a publish that found room could take it from a publisher
+    woken a moment earlier, which then went to the back; under sustained
+    overload an unlucky request lost every race until its bound ran out (500s).
+    """
+    from wippy.queue import QueueFull
+    from .helpers import wait_until
+
+    driver = MemoryDriver("app:driver")
+    driver.declare("q", MemoryQueueOptions(max_length=1, publish_timeout=5))
+    await driver.start()
+    try:
+        driver.publish_nowait("q", new_message("occupant"))
+        waiting = []
+        for i in range(3):
+            waiting.append(asyncio.create_task(driver.publish("q", new_message(f"w{i}"))))
+            await wait_until(lambda: len(driver.queues["q"].space_waiters) == i + 1,
+                             what=f"publisher w{i} waiting")
+        sub = await driver.subscribe("q", prefetch=1)
+        got = [await sub.receive()]   # ready at once: no task switch before the next line
+        # The freed slot already holds w0's message: a newcomer finds no room.
+        with pytest.raises(QueueFull):
+            driver.publish_nowait("q", new_message("late"))
+        late = asyncio.create_task(driver.publish("q", new_message("late")))
+        for _ in range(4):
+            got.append(await asyncio.wait_for(sub.receive(), 2))
+        assert [d.message.body for d in got] == ["occupant", "w0", "w1", "w2", "late"]
+        await asyncio.wait_for(asyncio.gather(*waiting, late), 2)
+    finally:
+        await driver.stop()
+
+
+async def test_a_publisher_that_gave_up_leaves_no_message_and_blocks_nobody():
+    from wippy.queue import QueueFull
+
+    driver = MemoryDriver("app:driver")
+    driver.declare("q", MemoryQueueOptions(max_length=1, publish_timeout=0.02))
+    await driver.start()
+    try:
+        driver.publish_nowait("q", new_message("occupant"))
+        with pytest.raises(QueueFull):
+            await driver.publish("q", new_message("gave up"))
+        sub = await driver.subscribe("q", prefetch=1)
+        first = await asyncio.wait_for(sub.receive(), 2)
+        await driver.ack(first)
+        driver.publish_nowait("q", new_message("next"))   # room, and no live waiter ahead
+        second = await asyncio.wait_for(sub.receive(), 2)
+        assert (first.message.body, second.message.body) == ("occupant", "next")
+        assert driver.info("q")["message_count"] == 0
+    finally:
+        await driver.stop()

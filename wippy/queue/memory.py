@@ -4,6 +4,12 @@ Publishing is a lock-protected deque append that any thread may do; waiting
 consumers on the loop are woken with one batched `call_soon_threadsafe` per
 burst, so a Lua worker thread publishes without a loop round trip. Only a
 publish into a full queue waits, on the loop, at most `publish_timeout` (D12).
+
+Waiting publishers are served first come, first served: while any of them
+waits, a new publish queues behind it (no barging), and room that frees up
+goes straight to the oldest waiter, whose message is appended for it. So under
+sustained overload every publish waits about as long as the others, instead
+of an unlucky one losing every race until its bound runs out.
 """
 from __future__ import annotations
 
@@ -41,7 +47,8 @@ class _MemoryQueue:
         self.lock = threading.Lock()
         self.ready: deque[Message] = deque()
         self.receivers: deque[asyncio.Future] = deque()     # waiting receive() calls
-        self.space_waiters: deque[asyncio.Future] = deque()  # publishers waiting for room
+        # publishers waiting for room, oldest first, with the message to append for them
+        self.space_waiters: deque[tuple[asyncio.Future, Message]] = deque()
         self.delayed: dict[int, tuple[asyncio.TimerHandle, Message]] = {}
         self.in_flight = 0
         self.closed = False
@@ -52,13 +59,17 @@ class _MemoryQueue:
     # -- publishing (any thread) --------------------------------------------------
 
     def offer(self, message: Message, space_waiter: asyncio.Future | None = None) -> bool:
-        """Append if there is room; else register `space_waiter` (if given) and return False."""
+        """Append if there is room and nobody waits for it; else register `space_waiter`
+        (if given, with the message, to be appended when room frees) and return False."""
         with self.lock:
             if self.closed:
                 raise queue_closed(self.name)
-            if len(self.ready) >= self.max_length:
+            waiters = self.space_waiters
+            while waiters and waiters[0][0].done():  # timed out or cancelled
+                waiters.popleft()
+            if waiters or len(self.ready) >= self.max_length:
                 if space_waiter is not None:
-                    self.space_waiters.append(space_waiter)
+                    waiters.append((space_waiter, message))
                 return False
             self.ready.append(message)
             if not self.receivers or self.wake_pending:
@@ -87,31 +98,43 @@ class _MemoryQueue:
         return loop
 
     def wake(self) -> None:
-        """Hand ready messages to waiting receivers (loop thread)."""
+        """Hand ready messages to waiting receivers, then let waiting publishers
+        fill the room that made (loop thread)."""
         handed = []
         with self.lock:
             self.wake_pending = False
-            while self.receivers and self.ready:
-                fut = self.receivers.popleft()
-                if fut.done():  # its receiver was cancelled
-                    continue
-                handed.append((fut, self.ready.popleft()))
+            while True:
+                while self.receivers and self.ready:
+                    fut = self.receivers.popleft()
+                    if fut.done():  # its receiver was cancelled
+                        continue
+                    handed.append((fut, self.ready.popleft()))
+                # Admitted messages may go straight to receivers still waiting.
+                if not (self._admit_locked() and self.receivers):
+                    break
             self.in_flight += len(handed)
         for fut, message in handed:
             fut.set_result(message)
-        if handed:
-            self._free_space(len(handed))
 
-    def _free_space(self, n: int) -> None:
-        """Wake up to n publishers waiting for room (loop thread)."""
+    def _admit_locked(self) -> int:
+        """Append waiting publishers' messages, oldest first, while there is room
+        (loop thread, under `lock`). Returns how many were admitted."""
+        admitted = 0
+        waiters = self.space_waiters
+        while waiters and len(self.ready) < self.max_length:
+            fut, message = waiters.popleft()
+            if fut.done():  # gave up (bound reached) or cancelled: nothing to append
+                continue
+            self.ready.append(message)
+            fut.set_result(True)
+            admitted += 1
+        return admitted
+
+    def _expire(self, fut: asyncio.Future) -> None:
+        """A waiting publish reached its bound (loop thread)."""
         with self.lock:
-            waiters = []
-            while self.space_waiters and len(waiters) < n:
-                fut = self.space_waiters.popleft()
-                if not fut.done():
-                    waiters.append(fut)
-        for fut in waiters:
-            fut.set_result(None)
+            if not fut.done():
+                fut.set_result(False)   # still waiting: its message was never appended
 
     async def receive(self) -> Message:
         loop = self.bind()
@@ -127,7 +150,8 @@ class _MemoryQueue:
                 self.receivers.append(fut)
         if fut is None:
             if self.space_waiters:
-                self._free_space(1)
+                with self.lock:
+                    self._admit_locked()
             return message
         try:
             return await fut
@@ -164,7 +188,7 @@ class _MemoryQueue:
                 handle.cancel()
             self.ready.clear()
             self.delayed.clear()
-            waiters = list(self.receivers) + list(self.space_waiters)
+            waiters = list(self.receivers) + [fut for fut, _ in self.space_waiters]
             self.receivers.clear()
             self.space_waiters.clear()
         for fut in waiters:
@@ -208,19 +232,20 @@ class MemoryDriver(Driver):
         q = self._queue(name)
         if q.offer(message):
             return
+        if q.publish_timeout <= 0:
+            raise QueueFull(name)
         loop = q.bind()
-        deadline = loop.time() + q.publish_timeout
-        while True:
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                raise QueueFull(name)
-            room = loop.create_future()
-            if q.offer(message, room):
-                return
-            try:
-                await asyncio.wait_for(room, remaining)
-            except TimeoutError:
-                raise QueueFull(name) from None
+        room = loop.create_future()
+        if q.offer(message, room):
+            return
+        # A timer, not wait_for: no extra Task per waiting publish.
+        timer = loop.call_later(q.publish_timeout, q._expire, room)
+        try:
+            admitted = await room
+        finally:
+            timer.cancel()
+        if not admitted:
+            raise QueueFull(name)
 
     async def subscribe(self, name: str, prefetch: int, auto_ack: bool = False,
                         options: dict | None = None) -> Subscription:
