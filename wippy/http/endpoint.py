@@ -15,6 +15,7 @@ import asyncio
 import logging
 from typing import Any
 
+from ..eager import run_until
 from ..errors import WippyError
 from ..logs import fields
 from .responses import new_request_id, send_error
@@ -92,8 +93,9 @@ class Endpoint:
             if length > self.max_body:
                 return await self._too_large(send)
             try:
-                async with asyncio.timeout(self.body_timeout):
-                    body = await read_body(receive, self.max_body)
+                # Usually the body is already here: then no timer is set at all.
+                body = await run_until(read_body(receive, self.max_body),
+                                       asyncio.get_running_loop().time() + self.body_timeout)
             except BodyTooLarge:
                 return await self._too_large(send)
             except TimeoutError:

@@ -12,9 +12,19 @@ and a shutdown that does not wait for request bodies that never arrive.
 
 The header timer is armed only when a `data_received` ends in the middle of
 the headers, so a normal request costs two attribute writes.
+
+Two syscall savings, measured on the task-queue benchmark (about a tenth of
+the server's CPU went to these syscalls):
+
+* Reads land in one preallocated buffer (asyncio's BufferedProtocol), not in
+  a fresh 256 KiB bytes object per read, which glibc serves with
+  mmap + mremap + munmap each time.
+* A response's writes made in one loop iteration (uvicorn writes the status
+  line and headers, then the body) leave in one `send()`, not one each.
 """
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 try:
@@ -23,16 +33,65 @@ except ImportError:  # pragma: no cover - httptools is a declared dependency
     HttpToolsProtocol = None  # type: ignore[assignment,misc]
 
 
+READ_BUFFER = 256 * 1024   # asyncio's own read size for sockets
+
+
+class CoalescingTransport:
+    """A transport whose writes within one loop iteration go out in one `write()`.
+
+    Everything else is the wrapped transport's. Pending bytes are flushed at the
+    end of the iteration, and before anything that closes or inspects the
+    transport's buffer, so ordering and flow control are unchanged.
+    """
+
+    def __init__(self, transport: Any, loop: asyncio.AbstractEventLoop):
+        self._transport = transport
+        self._loop = loop
+        self._pending: list[bytes] = []
+
+    def write(self, data: bytes) -> None:
+        pending = self._pending
+        if not pending:
+            self._loop.call_soon(self.flush)
+        pending.append(data)
+
+    def flush(self) -> None:
+        pending = self._pending
+        if not pending:
+            return
+        data = pending[0] if len(pending) == 1 else b"".join(pending)
+        pending.clear()
+        if not self._transport.is_closing():
+            self._transport.write(data)
+
+    def close(self) -> None:
+        self.flush()
+        self._transport.close()
+
+    def write_eof(self) -> None:
+        self.flush()
+        self._transport.write_eof()
+
+    def get_write_buffer_size(self) -> int:
+        return self._transport.get_write_buffer_size() + sum(map(len, self._pending))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+
 def guarded_protocol(header_timeout: float) -> Any:
     """A protocol class for uvicorn's `Config(http=...)`, or "h11" without httptools."""
     if HttpToolsProtocol is None:  # pragma: no cover
         return "h11"
+    # One read buffer for every connection of this server: each read is copied out
+    # (and parsed) before the loop does anything else.
+    read_buffer = memoryview(bytearray(READ_BUFFER))
 
-    class GuardedHttpToolsProtocol(HttpToolsProtocol):
+    class GuardedHttpToolsProtocol(HttpToolsProtocol, asyncio.BufferedProtocol):
         def connection_made(self, transport: Any) -> None:
             self._in_headers = False
             self._header_timer = None
-            super().connection_made(transport)
+            super().connection_made(CoalescingTransport(transport, self.loop))
             self.timeout_keep_alive_task = self.loop.call_later(
                 self.timeout_keep_alive, self.timeout_keep_alive_handler)
 
@@ -46,6 +105,12 @@ def guarded_protocol(header_timeout: float) -> Any:
                 self._header_timer.cancel()
                 self._header_timer = None
             super().on_headers_complete()
+
+        def get_buffer(self, sizehint: int) -> memoryview:
+            return read_buffer
+
+        def buffer_updated(self, nbytes: int) -> None:
+            self.data_received(bytes(read_buffer[:nbytes]))
 
         def data_received(self, data: bytes) -> None:
             super().data_received(data)

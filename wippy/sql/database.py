@@ -257,7 +257,6 @@ class Database:
             if writer.idle() and not writer.guard.settings_changed:
                 result = fast.execute(sql, values, deadline)
                 if result is not MISS:
-                    await asyncio.sleep(0)   # a Lua loop of writes must still let others run
                     return result
         return await self._submit(self._writer, EXEC, sql, values, deadline, route == SOLO)
 
