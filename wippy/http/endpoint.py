@@ -95,7 +95,7 @@ class Endpoint:
             try:
                 # Usually the body is already here: then no timer is set at all.
                 body = await run_until(read_body(receive, self.max_body),
-                                       asyncio.get_running_loop().time() + self.body_timeout)
+                                       self.engine.loop_time() + self.body_timeout)
             except BodyTooLarge:
                 return await self._too_large(send)
             except TimeoutError:

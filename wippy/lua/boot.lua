@@ -20,8 +20,10 @@ local os_clock, os_time, os_date, os_difftime = os.clock, os.time, os.date, os.d
 local string, table, math, utf8 = string, table, math, utf8
 local unpack = table.unpack
 
--- Call state: set by `enter` for the duration of one resume.
+-- Call state of the step running now, and its globals (see DISPATCH): set when
+-- a step starts (the call's body, or await_result on resume), cleared by finish.
 local current = nil
+local current_env = nil
 local TIMEOUT_MSG = "execution time limit exceeded"
 local PREEMPT_MSG = "handler step ran too long on the event loop"
 
@@ -127,12 +129,18 @@ local function wrap_host(f)
     return function(...) return check(f(...)) end
 end
 
-local function await_result(ok, value)
+-- Python resumes with (slice, ok, value): the step's slice (see enter_step),
+-- then the host op's outcome. Re-entering here, where the request was made,
+-- spares Python a separate enter() call per step.
+local function await_result(st, slice, ok, value)
+    st.slice = slice or math.huge
+    st.next_check = 0
+    current, current_env = st, st.env
     if ok then return value, nil end
     return nil, error_from_plain(value)
 end
 local function await(op, ...)
-    return await_result(co_yield(TOKEN, op, ...))
+    return await_result(current, co_yield(TOKEN, op, ...))
 end
 
 local lib = {
@@ -281,7 +289,6 @@ end
 -- Every chunk is compiled once per state with this dispatching _ENV: global
 -- reads and writes go to the environment of the call that is running now, so
 -- each call has its own globals while the compiled code is shared.
-local current_env = nil
 local DISPATCH = setmetatable({}, {
     __index = function(_, k) return current_env[k] end,
     __newindex = function(_, k, v) current_env[k] = v end,
@@ -289,6 +296,11 @@ local DISPATCH = setmetatable({}, {
 })
 
 ---------------------------------------------------------------- driver
+-- Call states by integer handle. Python resumes the coroutine itself (lupa's
+-- coroutine API), so the main Lua stack is idle whenever host code runs
+-- (host code may then read Lua tables through lupa safely).
+local CALLS, next_handle = {}, 0
+
 -- Results leave Lua as plain values; error objects become plain tables.
 local function plain_error(e)
     if is_error(e) then
@@ -303,14 +315,23 @@ local function plain_error(e)
     return "(error object is a " .. type(e) .. " value)"
 end
 
+-- The call is over: Lua forgets it (Python need not release it). `current`
+-- is cleared only after plain_error, whose __tostring runs under the hook.
 local function finish(st, ok, ...)
+    CALLS[st.handle] = nil
     if st.tripped then
+        current, current_env = nil, nil
         if st.preempted then
             return DONE, false, {kind = "Unavailable", message = PREEMPT_MSG, retryable = true, preempted = true}
         end
         return DONE, false, {kind = "Timeout", message = TIMEOUT_MSG, retryable = true}
     end
-    if not ok then return DONE, false, plain_error((...)) end
+    if not ok then
+        local e = plain_error((...))
+        current, current_env = nil, nil
+        return DONE, false, e
+    end
+    current, current_env = nil, nil
     return DONE, true, select("#", ...), ...   -- values unpacked: no table per call
 end
 
@@ -341,14 +362,16 @@ end
 
 local function traceback_handler(e) return e end
 
--- Call states by integer handle. Python resumes the coroutine itself (lupa's
--- coroutine API), so the main Lua stack is idle whenever host code runs.
-local CALLS, next_handle = {}, 0
 
 -- prepare(source, chunkname, method, declared_modules, budget) -> body, handle | nil, err
+-- `source` is nil when this state already compiled the chunk (Python keeps
+-- track), so a handler's source is not copied into Lua on every call.
+-- body(slice, ...) runs the call; its first step starts inside, with `slice`.
 local function prepare(source, chunkname, method, declared, budget)
     local e = ENTRIES[chunkname]
-    if e == nil or e.source ~= source then
+    if source == nil then
+        if e == nil then return nil, "internal error: " .. chunkname .. " was never compiled" end
+    elseif e == nil or e.source ~= source then
         local fn, err = load(source, "=" .. chunkname, "t", DISPATCH)
         if not fn then return nil, err end
         local layer = setmetatable({}, {__index = entry_base(declared), __metatable = false})
@@ -357,10 +380,13 @@ local function prepare(source, chunkname, method, declared, budget)
     end
     local env = setmetatable({}, e.env_mt)
     rawset(env, "_G", env)
-    local st = {deadline = now() + budget, slice = math.huge, next_check = 0, tripped = false, env = env}
     next_handle = next_handle + 1
+    local st = {deadline = now() + budget, slice = math.huge, next_check = 0, tripped = false,
+                env = env, handle = next_handle}
     CALLS[next_handle] = st
-    return function(...)
+    return function(slice, ...)
+        st.slice = slice or math.huge
+        current, current_env = st, env
         debug_sethook(hook, "", COUNT)   -- on this (the call's own) coroutine
         return finish(st, xpcall(body, traceback_handler, e, st, method, ...))
     end, next_handle

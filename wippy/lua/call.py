@@ -41,7 +41,7 @@ class CallResult:
 class Call:
     """Per-invocation context handed to module host functions and async ops."""
 
-    __slots__ = ("fdef", "objects", "http", "delivery", "state", "deadline", "log",
+    __slots__ = ("fdef", "objects", "http", "delivery", "state", "deadline",
                  "worker", "_deferred", "co", "handle", "extras", "effects")
 
     def __init__(self, fdef: FunctionDef, objects: dict, deadline: float,
@@ -53,7 +53,6 @@ class Call:
         self.deadline = deadline
         self.state: dict[str, Any] = {}
         self.extras = extras or {}
-        self.log = logging.getLogger(f"wippy.lua.{fdef.entry_id}")
         self.worker: LuaWorker | None = None
         self._deferred: list[Callable[[], Awaitable[None]]] = []
         self.co = None       # lupa coroutine (touched only on the worker thread)
@@ -63,6 +62,11 @@ class Call:
     @property
     def entry_id(self) -> str:
         return self.fdef.entry_id
+
+    @property
+    def log(self) -> logging.Logger:
+        """The logger named after the entry (looked up when used, not per call)."""
+        return logging.getLogger(f"wippy.lua.{self.fdef.entry_id}")
 
     def from_lua(self, value: Any) -> Any:
         return self.worker.converter.from_lua(value)

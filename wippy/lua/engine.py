@@ -106,6 +106,10 @@ class LuaEngine:
                              f"{', '.join(sorted(self.modules))}")
         return FunctionDef(entry_id, source, method or "", tuple(modules), budget, inline)
 
+    def loop_time(self) -> float:
+        """The event loop's clock (no get_running_loop() lookup, a syscall in 3.11)."""
+        return self._loop.time()
+
     # ------------------------------------------------------------ calls
     def _pick(self) -> LuaWorker:
         now = time.monotonic()

@@ -62,6 +62,7 @@ class LuaWorker:
         self._flush_scheduled = False
         self._modules = modules
         self._declared: dict[tuple, Any] = {}   # module tuple -> Lua list (worker thread only)
+        self._sources: dict[str, str] = {}      # entry id -> source compiled in this state
         self._max_memory = max_memory
         self._ready = threading.Event()
         self._boot_error: BaseException | None = None
@@ -168,6 +169,9 @@ class LuaWorker:
             self._deliver(fut, outcome)
 
     def _step(self, call: Call, kind: str, payload: Any, slice_end: float | None = None) -> Outcome:
+        """Run one step of `call`. The step's slice travels with the resume values
+        and Lua enters the call state itself (boot.lua), so a step that resumes
+        crosses into Lua once; a start adds prepare() and the coroutine."""
         api, to_lua = self.api, self.converter.to_lua
         if kind == CANCEL:
             self._release(call)
@@ -177,17 +181,21 @@ class LuaWorker:
             declared = self._declared.get(fdef.modules)
             if declared is None:   # one Lua list per module set, not one per call
                 declared = self._declared[fdef.modules] = to_lua(list(fdef.modules))
-            body, handle = api.prepare(fdef.source, fdef.entry_id, fdef.method,
+            entry_id = fdef.entry_id
+            # The source crosses into Lua (and is compared there) only when new here.
+            known = self._sources.get(entry_id) is fdef.source
+            body, handle = api.prepare(None if known else fdef.source, entry_id, fdef.method,
                                        declared, budget)
             if body is None:
                 return Outcome(result=(False, str(handle)))
-            call.co = body.coroutine(*[to_lua(a) for a in args])
+            if not known:
+                self._sources[entry_id] = fdef.source
+            call.co = body.coroutine(slice_end, *[to_lua(a) for a in args])
             call.handle = handle
             send = None
         else:
             ok, value = payload
-            send = (ok, to_lua(value))
-        api.enter(call.handle, slice_end)
+            send = (slice_end, ok, to_lua(value))
         try:
             r = call.co.send(send)
         except StopIteration:
@@ -195,8 +203,6 @@ class LuaWorker:
         except Exception as exc:  # the coroutine itself failed outside the protected body
             self._release(call)
             return Outcome(result=(False, f"Lua error: {exc}"))
-        finally:
-            api.leave()
         if type(r) is not tuple:
             r = (r,)
         tag = r[0] if r else None
@@ -217,9 +223,10 @@ class LuaWorker:
                     result = (False, from_lua(r[2]))
             except ConversionError as exc:
                 result = (False, f"invalid handler result: {exc}")
-            self._release(call)
+            call.co = call.handle = None   # finish() already forgot the call in Lua
             return Outcome(result=result)
         # The handler yielded something that is not a host request.
+        api.leave()
         self._release(call)
         return Outcome(result=(False, "attempt to yield from outside a coroutine"))
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 import itertools
 import threading
 import time
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..ids import uuid4
 from .errors import already_settled, released
 
 ACK = "ack"
@@ -34,7 +34,7 @@ def new_message(body: Any, headers: dict[str, Any] | None = None) -> Message:
     """A fresh message: uuid v4 id and the `timestamp` header (Unix seconds)."""
     hdrs = dict(headers) if headers else {}
     hdrs["timestamp"] = int(time.time())
-    return Message(str(uuid.uuid4()), body, hdrs)
+    return Message(uuid4(), body, hdrs)
 
 
 class Delivery:

@@ -36,11 +36,16 @@ class LoggerModule(LuaModule):
     lua = resources.files(__package__).joinpath("logger.lua").read_text()
 
     def host_functions(self):
+        loggers: dict[tuple[str, Any], logging.Logger] = {}   # (entry, name) -> logger
+
         def log(call, level, name, msg, fields, line):
             entry = call.entry_id
-            logger = logging.getLogger(f"wippy.lua.{entry}.{name}" if name else f"wippy.lua.{entry}")
+            logger = loggers.get((entry, name))
+            if logger is None:
+                logger = loggers[(entry, name)] = logging.getLogger(
+                    f"wippy.lua.{entry}.{name}" if name else f"wippy.lua.{entry}")
             levelno = LEVELS[level]
-            if not logger.isEnabledFor(levelno):
+            if not logger.isEnabledFor(levelno):   # cached by logging until levels change
                 return None
             record = {"entry": entry, "location": f"{entry}:{line}" if line and line > 0 else entry}
             plain = call.from_lua(fields) if fields is not None else {}

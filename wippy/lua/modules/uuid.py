@@ -13,6 +13,7 @@ import threading
 import time
 
 from ...errors import INVALID, WippyError
+from ...ids import uuid4
 from .base import LuaModule
 
 _HEX32 = re.compile(r"[0-9a-fA-F]{32}")
@@ -72,8 +73,7 @@ def v1() -> str:
     return _stamp(raw, 1)
 
 
-def v4() -> str:
-    return _stamp(bytearray(os.urandom(16)), 4)
+v4 = uuid4
 
 
 def v7() -> str:
