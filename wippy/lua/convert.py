@@ -17,6 +17,7 @@ MAX_DEPTH = 128
 MAX_ITEMS = 1_000_000
 
 _SCALARS = (str, int, float, bool, type(None), bytes)
+_SCALAR_TYPES = frozenset(_SCALARS)   # exact types: one set lookup instead of isinstance
 
 
 class ConversionError(ValueError):
@@ -29,6 +30,7 @@ class Converter:
     def __init__(self, runtime: lupa.LuaRuntime, api: Any):
         self._rt = runtime
         self._table = runtime.table
+        self._table_type = type(runtime.table())
         self._table_from = runtime.table_from
         self._objects = api.objects        # weak set of tables marked as JSON objects
         self._errdata = api.errdata        # error object -> {kind, message, retryable}
@@ -37,41 +39,44 @@ class Converter:
 
     # ------------------------------------------------------------ Lua -> Python
     def from_lua(self, value: Any, max_depth: int = MAX_DEPTH) -> Any:
-        if isinstance(value, _SCALARS):
+        if type(value) in _SCALAR_TYPES or isinstance(value, _SCALARS):
             return value
         budget = [MAX_ITEMS]
         return self._from(value, max_depth, budget)
 
     def _from(self, value: Any, depth: int, budget: list) -> Any:
-        if isinstance(value, _SCALARS):
-            return value
-        if lupa.lua_type(value) != "table":
-            return None  # functions, userdata, threads do not cross
+        # Scalars are handled inline by the caller loops below; this is a table or
+        # another Lua object (functions, userdata and threads do not cross).
+        if type(value) is not self._table_type:
+            return value if isinstance(value, _SCALARS) else None
         if depth <= 0:
             raise ConversionError("table is nested too deeply (or contains a cycle)")
         items = list(value.items())
-        budget[0] -= len(items)
+        n = len(items)
+        budget[0] -= n
         if budget[0] < 0:
             raise ConversionError(f"table is too large (more than {MAX_ITEMS} values)")
-        if not items:
+        if not n:
             info = self._errdata[value]
             if info is not None:
                 return WippyError(str(info["message"] or ""), info["kind"] or "Unknown",
                                   info["retryable"])
             return {} if self._objects[value] else []
-        n = len(items)
-        if all(type(k) is int for k, _ in items):
+        scalars = _SCALAR_TYPES
+        if type(items[0][0]) is int:
             keys = [k for k, _ in items]
-            if min(keys) == 1 and max(keys) == n:
+            if all(type(k) is int for k in keys) and min(keys) == 1 and max(keys) == n:
                 out = [None] * n
                 for k, v in items:
-                    out[k - 1] = self._from(v, depth - 1, budget)
+                    out[k - 1] = v if type(v) in scalars else self._from(v, depth - 1, budget)
                 return out
         out = {}
         for k, v in items:
-            v = self._from(v, depth - 1, budget)
-            if v is not None:   # functions/userdata vanish, as nil would
-                out[k] = v
+            if type(v) not in scalars:
+                v = self._from(v, depth - 1, budget)
+                if v is None:   # functions/userdata vanish, as nil would
+                    continue
+            out[k] = v
         return out
 
     # ------------------------------------------------------------ Python -> Lua
@@ -83,26 +88,36 @@ class Converter:
         return self._to(value, MAX_DEPTH)
 
     def _to(self, value: Any, depth: int) -> Any:
-        if isinstance(value, _SCALARS):
+        if type(value) in _SCALAR_TYPES or isinstance(value, _SCALARS):
             return value
         if depth <= 0:
             raise ConversionError("value is nested too deeply")
+        scalars = _SCALAR_TYPES
         if isinstance(value, dict):
-            t = self._table()
             if not value:
+                t = self._table()
                 self._mark_object(t)
                 return t
+            for v in value.values():
+                if v is None or type(v) not in scalars:
+                    break
+            else:   # flat: lupa builds the table in one call
+                return self._table_from(value)
+            t = self._table()
             for k, v in value.items():
                 if v is not None:
-                    t[k] = self._to(v, depth - 1)
+                    t[k] = v if type(v) in scalars else self._to(v, depth - 1)
             return t
         if isinstance(value, (list, tuple)):
-            if not any(isinstance(v, (dict, list, tuple, WippyError)) for v in value):
+            for v in value:
+                if type(v) not in scalars:
+                    break
+            else:   # scalars only (None leaves a hole, as nil does)
                 return self._table_from(value)
             t = self._table()
             for i, v in enumerate(value, 1):
                 if v is not None:
-                    t[i] = self._to(v, depth - 1)
+                    t[i] = v if type(v) in scalars else self._to(v, depth - 1)
             return t
         if isinstance(value, WippyError):
             return self._error(value)

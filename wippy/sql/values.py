@@ -25,6 +25,7 @@ from ..errors import INVALID, WippyError
 ZERO_TIME = "0001-01-01T00:00:00Z"   # Go's zero time.Time, what mattn returns on parse failure
 
 _PLAIN = (str, int, float, bytes, bool)
+_EXACT_PLAIN = frozenset(_PLAIN)
 
 
 def param(value: Any) -> Any:
@@ -45,7 +46,7 @@ def params_list(params: Any) -> list:
     if params is None:
         return []
     if isinstance(params, (list, tuple)):
-        return [param(v) for v in params]
+        return [v if type(v) in _EXACT_PLAIN else param(v) for v in params]
     if isinstance(params, dict):
         if not params:
             return []

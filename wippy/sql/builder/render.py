@@ -84,7 +84,13 @@ def _clauses(items: Any, args: list) -> list[str]:
     return sqls
 
 
+_SCALAR_PARAMS = frozenset((str, int, float, bytes, bool, type(None)))   # param() keeps these
+
+
 def _value(value: Any, args: list, parens_for_select: bool = False) -> str:
+    if type(value) in _SCALAR_PARAMS:   # the common case, without the checks below
+        args.append(value)
+        return "?"
     if is_sqlizer(value):
         sql, vargs = render_cond(value)
         args.extend(vargs)
