@@ -172,10 +172,6 @@ class Consumer:
         buffer = self._buffer
         try:
             while not self._stopping:
-                # One message per loop turn: a handler may finish without ever
-                # waiting (fast SQL writes), and buffered messages need no wait
-                # either, so without this a busy consumer would hold the loop.
-                await asyncio.sleep(0)
                 delivery = await buffer.get()
                 self._busy.add(task)
                 try:

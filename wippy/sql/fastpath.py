@@ -39,7 +39,7 @@ from .worker import EXEC, Op, log, run_statement
 FAST_BUDGET = 0.002        # seconds a statement may run on the loop
 CHECKPOINT_EVERY = 256     # fast commits between checkpoints (~1000 WAL pages of small rows)
 IDLE_CHECKPOINT = 1.0      # seconds after the last fast commit
-PER_TICK = 4               # fast writes per loop iteration; more go to group commit
+PER_TICK = 16              # fast writes per loop iteration; more go to group commit
 _SLOW_MAX = 256            # remembered statements that overran FAST_BUDGET
 _BUSY, _LOCKED, _INTERRUPT = 5, 6, 9
 MISS = object()            # "not done here: send it to the writer"
