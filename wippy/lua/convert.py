@@ -18,6 +18,7 @@ MAX_ITEMS = 1_000_000
 
 _SCALARS = (str, int, float, bool, type(None), bytes)
 _SCALAR_TYPES = frozenset(_SCALARS)   # exact types: one set lookup instead of isinstance
+_SEQUENCES = [list(range(1, n + 1)) for n in range(65)]   # [1..n] for small n
 
 
 class ConversionError(ValueError):
@@ -65,7 +66,9 @@ class Converter:
         scalars = _SCALAR_TYPES
         if type(items[0][0]) is int:
             keys = [k for k, _ in items]
-            if all(type(k) is int for k in keys) and min(keys) == 1 and max(keys) == n:
+            # Lua walks a sequence's array part in order: usually one C-level compare.
+            if (keys == _SEQUENCES[n] if n < len(_SEQUENCES) else False) or (
+                    all(type(k) is int for k in keys) and min(keys) == 1 and max(keys) == n):
                 out = [None] * n
                 for k, v in items:
                     out[k - 1] = v if type(v) in scalars else self._from(v, depth - 1, budget)
