@@ -363,11 +363,12 @@ end
 local function traceback_handler(e) return e end
 
 
--- prepare(source, chunkname, method, declared_modules, budget) -> body, handle | nil, err
+-- prepare(source, chunkname, method, declared_modules, deadline) -> body, handle | nil, err
+-- `deadline` is the call's, on the monotonic clock `now()` reads (Python's loop clock).
 -- `source` is nil when this state already compiled the chunk (Python keeps
 -- track), so a handler's source is not copied into Lua on every call.
 -- body(slice, ...) runs the call; its first step starts inside, with `slice`.
-local function prepare(source, chunkname, method, declared, budget)
+local function prepare(source, chunkname, method, declared, deadline)
     local e = ENTRIES[chunkname]
     if source == nil then
         if e == nil then return nil, "internal error: " .. chunkname .. " was never compiled" end
@@ -381,7 +382,7 @@ local function prepare(source, chunkname, method, declared, budget)
     local env = setmetatable({}, e.env_mt)
     rawset(env, "_G", env)
     next_handle = next_handle + 1
-    local st = {deadline = now() + budget, slice = math.huge, next_check = 0, tripped = false,
+    local st = {deadline = deadline, slice = math.huge, next_check = 0, tripped = false,
                 env = env, handle = next_handle}
     CALLS[next_handle] = st
     return function(slice, ...)

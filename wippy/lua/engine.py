@@ -152,10 +152,18 @@ class LuaEngine:
         call = Call(fdef, self.objects, self._loop.time() + budget, http, delivery, extras)
         worker = self._inline if inline else await self._worker()
         try:
-            outcome = await self._step(call, worker, START, (fdef, args, budget))
+            # Inline steps are plain calls: no coroutine per step.
+            start = (fdef, args, call.deadline)
+            if inline:
+                outcome = worker.run_inline(call, START, start, INLINE_SLICE)
+            else:
+                outcome = await self._await_step(call, worker.submit(call, START, start))
             while outcome.op is not None:
                 resume = await self._run_op(call, outcome)
-                outcome = await self._step(call, worker, RESUME, resume)
+                if inline:
+                    outcome = worker.run_inline(call, RESUME, resume, INLINE_SLICE)
+                else:
+                    outcome = await self._await_step(call, worker.submit(call, RESUME, resume))
         except WippyError as exc:   # the step missed its hard deadline
             return CallResult([], exc, raised=True)
         except asyncio.CancelledError:
@@ -180,11 +188,6 @@ class LuaEngine:
             self._offloaded.add(fdef.entry_id)
             log.warning("%s ran longer than %d ms on the event loop; it runs on worker "
                         "threads from now on", fdef.entry_id, INLINE_SLICE * 1000)
-
-    async def _step(self, call: Call, worker: LuaWorker, kind: str, payload: Any) -> Any:
-        if worker is self._inline:
-            return worker.run_inline(call, kind, payload, INLINE_SLICE)
-        return await self._await_step(call, worker.submit(call, kind, payload))
 
     async def _await_step(self, call: Call, fut: asyncio.Future) -> Any:
         remaining = call.deadline - self._loop.time() + HARD_GRACE

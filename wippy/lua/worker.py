@@ -177,7 +177,7 @@ class LuaWorker:
             self._release(call)
             return Outcome(result=(False, "canceled"))
         if kind == START:
-            fdef, args, budget = payload
+            fdef, args, deadline = payload
             declared = self._declared.get(fdef.modules)
             if declared is None:   # one Lua list per module set, not one per call
                 declared = self._declared[fdef.modules] = to_lua(list(fdef.modules))
@@ -185,7 +185,7 @@ class LuaWorker:
             # The source crosses into Lua (and is compared there) only when new here.
             known = self._sources.get(entry_id) is fdef.source
             body, handle = api.prepare(None if known else fdef.source, entry_id, fdef.method,
-                                       declared, budget)
+                                       declared, deadline)
             if body is None:
                 return Outcome(result=(False, str(handle)))
             if not known:

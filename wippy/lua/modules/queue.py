@@ -25,7 +25,7 @@ def _invalid(message: str) -> WippyError:
 
 def _find_queue(call: Any, queue_id: str) -> Queue:
     # A bare name means "in the calling entry's namespace", as for config references (D5).
-    target = qualify(queue_id, split_id(call.entry_id)[0])
+    target = queue_id if ":" in queue_id else qualify(queue_id, split_id(call.entry_id)[0])
     queue = call.objects.get(target)
     if not isinstance(queue, Queue):
         raise queue_not_found(queue_id)
