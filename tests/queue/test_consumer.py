@@ -272,3 +272,41 @@ async def test_restart_after_stop():
         queue.publish_nowait("after restart")
         await consumer.start()
         await wait_until(lambda: seen == ["after restart"])
+
+
+async def test_a_busy_consumer_never_holds_the_loop_for_long():
+    """Messages that need no wait run back to back, but the worker yields every few ms."""
+    from wippy.queue.consumer import HOLD_LIMIT
+
+    handled = []
+
+    async def invoke(body, delivery):   # ~20 us of work, and never suspends
+        end = time.perf_counter() + 20e-6
+        while time.perf_counter() < end:
+            pass
+        handled.append(body)
+        return ACKED
+
+    gaps = []
+
+    async def ticker():
+        loop = asyncio.get_running_loop()
+        last = loop.time()
+        while True:
+            await asyncio.sleep(0)
+            now = loop.time()
+            gaps.append(now - last)
+            last = now
+
+    async with consuming(invoke, concurrency=1, prefetch=5000, max_length=10000,
+                         start=False) as (queue, consumer):
+        for i in range(10000):
+            queue.publish_nowait(i)
+        tick = asyncio.create_task(ticker())
+        await consumer.start()
+        await wait_until(lambda: len(handled) == 10000, what="all handled", timeout=30)
+        tick.cancel()
+    # Without the yields the pump would buffer 5000 messages in one go and the worker
+    # would then run them all (~100 ms) before anything else got the loop.
+    assert HOLD_LIMIT <= 0.005
+    assert max(gaps) < 0.03

@@ -40,6 +40,9 @@ def outcome_of(result: Any) -> Outcome:
     return ACKED
 
 
+HOLD_LIMIT = 0.005   # seconds a consumer worker may run messages without yielding
+
+
 def lua_invoker(engine: Any, fdef: Any) -> Invoke:
     """Call a function.lua entry with the body as its one argument (reference §5.2)."""
     async def invoke(body: Any, delivery: Delivery) -> Outcome:
@@ -139,8 +142,13 @@ class Consumer:
     async def _pump_loop(self) -> None:
         assert self._subscription is not None and self._buffer is not None
         receive, buffer = self._subscription.receive, self._buffer
+        loop = asyncio.get_running_loop()
+        turn_start = loop.time()
         try:
             while True:
+                if loop.time() - turn_start > HOLD_LIMIT:   # a large prefetch fills in steps
+                    await asyncio.sleep(0)
+                    turn_start = loop.time()
                 delivery = await receive()
                 try:
                     await buffer.put(delivery)
@@ -170,8 +178,16 @@ class Consumer:
         assert self._buffer is not None
         task = asyncio.current_task()
         buffer = self._buffer
+        loop = asyncio.get_running_loop()
+        turn_start = loop.time()
         try:
             while not self._stopping:
+                # Buffered messages and fast handlers need no wait, so a worker runs
+                # them back to back (cheaper than a loop turn each), but yields once
+                # it has held the loop for HOLD_LIMIT, so HTTP is never kept waiting.
+                if loop.time() - turn_start > HOLD_LIMIT:
+                    await asyncio.sleep(0)
+                    turn_start = loop.time()
                 delivery = await buffer.get()
                 self._busy.add(task)
                 try:
