@@ -298,15 +298,17 @@ async def test_a_busy_consumer_never_holds_the_loop_for_long():
             gaps.append(now - last)
             last = now
 
-    async with consuming(invoke, concurrency=1, prefetch=5000, max_length=10000,
+    async with consuming(invoke, concurrency=1, prefetch=4000, max_length=12000,
                          start=False) as (queue, consumer):
-        for i in range(10000):
+        for i in range(12000):
             queue.publish_nowait(i)
         tick = asyncio.create_task(ticker())
         await consumer.start()
-        await wait_until(lambda: len(handled) == 10000, what="all handled", timeout=30)
+        await wait_until(lambda: len(handled) == 12000, what="all handled", timeout=30)
         tick.cancel()
-    # Without the yields the pump would buffer 5000 messages in one go and the worker
-    # would then run them all (~100 ms) before anything else got the loop.
+    # Without the yields the pump would buffer 4000 messages in one go and the worker
+    # would then run them all (~80 ms) before anything else got the loop, three times.
     assert HOLD_LIMIT <= 0.005
-    assert max(gaps) < 0.03
+    # One long gap is tolerated (a garbage collection in a loaded test process can
+    # take that long); without the yields there are three.
+    assert sorted(gaps)[-2] < 0.04
