@@ -261,3 +261,12 @@ async def test_stop_closes_and_start_reopens(driver_case, tmp_path):
         await driver.ack(d)
     finally:
         await driver.stop()
+
+
+async def test_try_publish_returns_false_when_full_instead_of_raising(driver_case, tmp_path):
+    async with running(driver_case, tmp_path, max_length=1) as driver:
+        assert driver.try_publish("q", new_message("first")) is True
+        assert driver.try_publish("q", new_message("second")) is False
+        assert driver.info("q")["message_count"] == 1
+        with pytest.raises(WippyError, match="^queue not found$"):
+            driver.try_publish("nope", new_message(1))

@@ -130,15 +130,16 @@ async def test_publish_from_lua_runs_on_the_worker_thread():
     # Entries moved off the event loop publish from their worker thread directly.
     async with lua_env(inline=False) as (engine, queue):
         threads = []
-        original = queue.publish_nowait
+        original = queue.try_publish
 
-        def spy(body, headers=None):
+        def spy(message):
             threads.append(threading.get_ident())
-            return original(body, headers)
+            return original(message)
 
-        queue.publish_nowait = spy
+        queue.try_publish = spy
         await lua(engine, PUBLISH, args=("app:tasks", "x"))
         assert threads and threads[0] != threading.get_ident()
+        assert queue.info()["message_count"] == 1
 
 
 async def test_message_outside_a_consumer():

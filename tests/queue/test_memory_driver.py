@@ -99,3 +99,32 @@ async def test_a_publisher_that_gave_up_leaves_no_message_and_blocks_nobody():
         assert driver.info("q")["message_count"] == 0
     finally:
         await driver.stop()
+
+
+async def test_waiting_publishers_time_out_in_order_with_one_timer():
+    """Every waiter gets the queue's bound; one sweeper timer expires them in turn."""
+    from wippy.queue import QueueFull
+
+    driver = MemoryDriver("app:driver")
+    driver.declare("q", MemoryQueueOptions(max_length=1, publish_timeout=0.05))
+    await driver.start()
+    try:
+        driver.publish_nowait("q", new_message("occupant"))
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        first = asyncio.create_task(driver.publish("q", new_message("a")))
+        await asyncio.sleep(0.02)   # the second waiter's bound ends 20 ms after the first's
+        second = asyncio.create_task(driver.publish("q", new_message("b")))
+        with pytest.raises(QueueFull):
+            await first
+        first_done = loop.time() - started
+        assert not second.done()           # its own bound has not passed yet
+        with pytest.raises(QueueFull):
+            await second
+        assert 0.045 <= first_done < 1.0
+        assert loop.time() - started >= 0.065
+        q = driver.queues["q"]
+        assert not q.space_waiters and q.sweeper is None
+        assert driver.info("q")["message_count"] == 1   # nothing of theirs was appended
+    finally:
+        await driver.stop()

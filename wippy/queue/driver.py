@@ -9,6 +9,8 @@ Rules (tests/queue/test_driver_contract.py checks each of them for every driver)
    thread** (Lua handlers publish from their worker thread). It enqueues the
    message or raises: `QueueFull` (Unavailable `queue full`) when there is no
    room, `queue not found` for an undeclared name, `queue is closed` after stop.
+   `try_publish(name, message)` is the same but returns False instead of raising
+   `QueueFull` (a full queue is routine under load; an exception per refusal is not).
 3. `publish(name, message)` (on the loop) waits for room at most the queue's
    publish bound, then raises `QueueFull` (D12). It never waits forever.
 4. `subscribe(name, prefetch, ...)` attaches a consumer. `Subscription.receive()`
@@ -35,6 +37,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from .errors import QueueFull
 from .message import Delivery, Message
 
 
@@ -61,6 +64,13 @@ class Driver:
 
     def publish_nowait(self, name: str, message: Message) -> None:
         raise NotImplementedError
+
+    def try_publish(self, name: str, message: Message) -> bool:
+        try:
+            self.publish_nowait(name, message)
+        except QueueFull:
+            return False
+        return True
 
     async def publish(self, name: str, message: Message) -> None:
         self.publish_nowait(name, message)

@@ -47,18 +47,20 @@ class _MemoryQueue:
         self.lock = threading.Lock()
         self.ready: deque[Message] = deque()
         self.receivers: deque[asyncio.Future] = deque()     # waiting receive() calls
-        # publishers waiting for room, oldest first, with the message to append for them
-        self.space_waiters: deque[tuple[asyncio.Future, Message]] = deque()
+        # publishers waiting for room, oldest first: (future, message to append, deadline)
+        self.space_waiters: deque[tuple[asyncio.Future, Message, float]] = deque()
         self.delayed: dict[int, tuple[asyncio.TimerHandle, Message]] = {}
         self.in_flight = 0
         self.closed = False
         self.loop: asyncio.AbstractEventLoop | None = None
         self.loop_thread = 0
         self.wake_pending = False
+        self.sweeper: asyncio.TimerHandle | None = None   # fails waiters past their bound
 
     # -- publishing (any thread) --------------------------------------------------
 
-    def offer(self, message: Message, space_waiter: asyncio.Future | None = None) -> bool:
+    def offer(self, message: Message, space_waiter: asyncio.Future | None = None,
+              deadline: float = 0.0) -> bool:
         """Append if there is room and nobody waits for it; else register `space_waiter`
         (if given, with the message, to be appended when room frees) and return False."""
         with self.lock:
@@ -69,7 +71,9 @@ class _MemoryQueue:
                 waiters.popleft()
             if waiters or len(self.ready) >= self.max_length:
                 if space_waiter is not None:
-                    waiters.append((space_waiter, message))
+                    waiters.append((space_waiter, message, deadline))
+                    if self.sweeper is None:
+                        self.sweeper = self.loop.call_at(deadline, self._sweep)
                 return False
             self.ready.append(message)
             if not self.receivers or self.wake_pending:
@@ -92,6 +96,9 @@ class _MemoryQueue:
     # -- the loop side ---------------------------------------------------------------
 
     def bind(self) -> asyncio.AbstractEventLoop:
+        loop = self.loop
+        if loop is not None and self.loop_thread == threading.get_ident() and loop.is_running():
+            return loop   # without get_running_loop(): a getpid() syscall each in 3.11
         loop = asyncio.get_running_loop()
         if self.loop is not loop:
             self.loop, self.loop_thread = loop, threading.get_ident()
@@ -122,7 +129,7 @@ class _MemoryQueue:
         admitted = 0
         waiters = self.space_waiters
         while waiters and len(self.ready) < self.max_length:
-            fut, message = waiters.popleft()
+            fut, message, _ = waiters.popleft()
             if fut.done():  # gave up (bound reached) or cancelled: nothing to append
                 continue
             self.ready.append(message)
@@ -130,11 +137,24 @@ class _MemoryQueue:
             admitted += 1
         return admitted
 
-    def _expire(self, fut: asyncio.Future) -> None:
-        """A waiting publish reached its bound (loop thread)."""
+    def _sweep(self) -> None:
+        """Fail the waiting publishes whose bound has passed (loop thread).
+
+        One timer per queue, not one per waiter: every waiter gets the same bound
+        and they wait in order, so deadlines grow along the deque and the timer
+        only ever needs the head's."""
+        now = self.loop.time()
         with self.lock:
-            if not fut.done():
-                fut.set_result(False)   # still waiting: its message was never appended
+            self.sweeper = None
+            waiters = self.space_waiters
+            while waiters:
+                fut, _, deadline = waiters[0]
+                if not fut.done():
+                    if deadline > now:
+                        self.sweeper = self.loop.call_at(deadline, self._sweep)
+                        break
+                    fut.set_result(False)   # still waiting: its message was never appended
+                waiters.popleft()
 
     async def receive(self) -> Message:
         loop = self.bind()
@@ -188,7 +208,10 @@ class _MemoryQueue:
                 handle.cancel()
             self.ready.clear()
             self.delayed.clear()
-            waiters = list(self.receivers) + [fut for fut, _ in self.space_waiters]
+            waiters = list(self.receivers) + [fut for fut, _, _ in self.space_waiters]
+            if self.sweeper is not None:
+                self.sweeper.cancel()
+                self.sweeper = None
             self.receivers.clear()
             self.space_waiters.clear()
         for fut in waiters:
@@ -228,6 +251,9 @@ class MemoryDriver(Driver):
         if not self._queue(name).offer(message):
             raise QueueFull(name)
 
+    def try_publish(self, name: str, message: Message) -> bool:
+        return self._queue(name).offer(message)
+
     async def publish(self, name: str, message: Message) -> None:
         q = self._queue(name)
         if q.offer(message):
@@ -236,15 +262,9 @@ class MemoryDriver(Driver):
             raise QueueFull(name)
         loop = q.bind()
         room = loop.create_future()
-        if q.offer(message, room):
+        if q.offer(message, room, loop.time() + q.publish_timeout):
             return
-        # A timer, not wait_for: no extra Task per waiting publish.
-        timer = loop.call_later(q.publish_timeout, q._expire, room)
-        try:
-            admitted = await room
-        finally:
-            timer.cancel()
-        if not admitted:
+        if not await room:   # False: the queue's sweeper found the bound passed
             raise QueueFull(name)
 
     async def subscribe(self, name: str, prefetch: int, auto_ack: bool = False,

@@ -40,6 +40,10 @@ class Queue:
         self.driver.publish_nowait(self.name, message)
         return message
 
+    def try_publish(self, message: Message) -> bool:
+        """Any thread; False when there is no room (no exception: it is routine under load)."""
+        return self.driver.try_publish(self.name, message)
+
     async def publish(self, body: Any, headers: dict[str, Any] | None = None) -> Message:
         """On the loop; waits for room at most the queue's publish bound (D12)."""
         message = new_message(body, headers)

@@ -11,7 +11,7 @@ from typing import Any
 
 from ...entry import qualify, split_id
 from ...errors import INVALID, WippyError
-from ...queue import ACK, NACK, Queue, QueueFull
+from ...queue import ACK, NACK, Queue, new_message
 from ...queue.errors import queue_not_found, released
 from .base import LuaModule
 
@@ -73,21 +73,20 @@ def publish(call: Any, queue_id: Any, data: Any, headers: Any = None) -> Any:
         raise _invalid("message data cannot be empty")
     queue = _find_queue(call, queue_id)
     hdrs = _clean_headers(call.from_lua(headers)) if headers is not None else None
-    try:
-        queue.publish_nowait(body, hdrs)
-    except QueueFull:
-        # Keep the prepared message for the waiting op (no second conversion).
-        call.state[PENDING] = (queue, body, hdrs)
-        return False
-    return True
+    message = new_message(body, hdrs)
+    if queue.try_publish(message):
+        return True
+    # Full: keep the message for the waiting op (no second conversion or id).
+    call.state[PENDING] = (queue, message)
+    return False
 
 
 async def publish_wait(call: Any) -> bool:
     pending = call.state.pop(PENDING, None)
     if pending is None:
         raise _invalid("no publish is waiting in this call")
-    queue, body, hdrs = pending
-    await queue.publish(body, hdrs)
+    queue, message = pending
+    await queue.publish_message(message)
     return True
 
 
