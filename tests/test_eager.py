@@ -87,8 +87,6 @@ async def test_outer_cancellation_reaches_the_coroutine():
 
 
 async def test_a_coroutine_may_handle_what_is_thrown_in():
-    loop = asyncio.get_running_loop()
-
     async def shrugs():
         try:
             await asyncio.sleep(30)

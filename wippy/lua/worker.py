@@ -201,6 +201,7 @@ class LuaWorker:
         except StopIteration:
             r = ()
         except Exception as exc:  # the coroutine itself failed outside the protected body
+            api.leave()
             self._release(call)
             return Outcome(result=(False, f"Lua error: {exc}"))
         if type(r) is not tuple:
