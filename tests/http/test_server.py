@@ -277,3 +277,51 @@ async def test_manual_tls(tmp_path):
         async with httpx.AsyncClient(base_url=server.url, verify=ctx) as c:
             r = await c.get("/")
             assert r.json() == {"ok": True}
+
+
+async def _raw_exchange(server, payload: bytes, until: int, first: bytes = b"") -> bytes:
+    """Send `first`, then `payload`, on one raw connection; read until `until` responses."""
+    host, port = server.url.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    try:
+        if first:
+            writer.write(first)
+            await writer.drain()
+            line = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+            assert line.startswith(b"HTTP/1.1 100 Continue")
+        writer.write(payload)
+        await writer.drain()
+        data = b""
+        while data.count(b"HTTP/1.1 ") < until or not data.endswith(b"}"):
+            chunk = await asyncio.wait_for(reader.read(65536), 5)
+            if not chunk:
+                break
+            data += chunk
+        return data
+    finally:
+        writer.close()
+
+
+async def test_pipelined_requests_large_bodies_and_expect_continue():
+    """The protocol's shared read buffer and coalesced writes on the raw wire."""
+    src = handler("res:write_json({n = #req:body(), head = req:body():sub(1, 3)})")
+    options = ServerOptions(max_body=4 << 20, stop_timeout=2.0)
+    async with serving([("POST", "/echo", src)], options=options) as server:
+        def post(body: bytes, extra: str = "") -> bytes:
+            return (f"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: {len(body)}\r\n"
+                    f"{extra}\r\n").encode() + body
+
+        # Two requests in one segment: two responses, in order.
+        data = await _raw_exchange(server, post(b"abc") + post(b"defgh"), until=2)
+        assert data.count(b"HTTP/1.1 200 OK") == 2
+        assert data.index(b'"n":3') < data.index(b'"n":5')
+        # A body larger than the read buffer (256 KiB) arrives whole, in many reads.
+        big = bytes(range(256)) * 4096            # 1 MiB
+        async with httpx.AsyncClient(base_url=server.url) as c:
+            r = await c.post("/echo", content=big)
+        assert r.json() == {"n": len(big), "head": "\x00\x01\x02"}
+        # Expect: 100-continue: the interim response goes out before the body is sent.
+        head = post(b"", "Expect: 100-continue\r\n").replace(b"Content-Length: 0",
+                                                              b"Content-Length: 4")
+        data = await _raw_exchange(server, b"wxyz", until=1, first=head)
+        assert b'"n":4' in data and b'"head":"wxy"' in data
