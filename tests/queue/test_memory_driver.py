@@ -2,13 +2,28 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 import pytest
 
-from wippy.queue import MemoryDriver, MemoryQueueOptions, new_message
+from wippy.queue import MemoryDriver, MemoryQueueOptions, QueueFull, new_message
+
+from .helpers import wait_until
 
 pytestmark = pytest.mark.anyio
+
+
+@contextlib.asynccontextmanager
+async def one_queue(max_length: int, publish_timeout: float):
+    """A started memory driver with one queue "q"; stopped afterwards."""
+    driver = MemoryDriver("app:driver")
+    driver.declare("q", MemoryQueueOptions(max_length=max_length, publish_timeout=publish_timeout))
+    await driver.start()
+    try:
+        yield driver
+    finally:
+        await driver.stop()
 
 
 async def test_default_bound_is_1000_and_zero_means_default():
@@ -53,13 +68,7 @@ async def test_waiting_publishers_are_served_in_order_and_new_ones_queue_behind(
     woken a moment earlier, which then went to the back; under sustained
     overload an unlucky request lost every race until its bound ran out (500s).
     """
-    from wippy.queue import QueueFull
-    from .helpers import wait_until
-
-    driver = MemoryDriver("app:driver")
-    driver.declare("q", MemoryQueueOptions(max_length=1, publish_timeout=5))
-    await driver.start()
-    try:
+    async with one_queue(1, 5) as driver:
         driver.publish_nowait("q", new_message("occupant"))
         waiting = []
         for i in range(3):
@@ -76,17 +85,10 @@ async def test_waiting_publishers_are_served_in_order_and_new_ones_queue_behind(
             got.append(await asyncio.wait_for(sub.receive(), 2))
         assert [d.message.body for d in got] == ["occupant", "w0", "w1", "w2", "late"]
         await asyncio.wait_for(asyncio.gather(*waiting, late), 2)
-    finally:
-        await driver.stop()
 
 
 async def test_a_publisher_that_gave_up_leaves_no_message_and_blocks_nobody():
-    from wippy.queue import QueueFull
-
-    driver = MemoryDriver("app:driver")
-    driver.declare("q", MemoryQueueOptions(max_length=1, publish_timeout=0.02))
-    await driver.start()
-    try:
+    async with one_queue(1, 0.02) as driver:
         driver.publish_nowait("q", new_message("occupant"))
         with pytest.raises(QueueFull):
             await driver.publish("q", new_message("gave up"))
@@ -97,18 +99,11 @@ async def test_a_publisher_that_gave_up_leaves_no_message_and_blocks_nobody():
         second = await asyncio.wait_for(sub.receive(), 2)
         assert (first.message.body, second.message.body) == ("occupant", "next")
         assert driver.info("q")["message_count"] == 0
-    finally:
-        await driver.stop()
 
 
 async def test_waiting_publishers_time_out_in_order_with_one_timer():
     """Every waiter gets the queue's bound; one sweeper timer expires them in turn."""
-    from wippy.queue import QueueFull
-
-    driver = MemoryDriver("app:driver")
-    driver.declare("q", MemoryQueueOptions(max_length=1, publish_timeout=0.05))
-    await driver.start()
-    try:
+    async with one_queue(1, 0.05) as driver:
         driver.publish_nowait("q", new_message("occupant"))
         loop = asyncio.get_running_loop()
         started = loop.time()
@@ -126,5 +121,3 @@ async def test_waiting_publishers_time_out_in_order_with_one_timer():
         q = driver.queues["q"]
         assert not q.space_waiters and q.sweeper is None
         assert driver.info("q")["message_count"] == 1   # nothing of theirs was appended
-    finally:
-        await driver.stop()
