@@ -25,7 +25,7 @@ from ..errors import UNAVAILABLE, WippyError
 from ..logs import fields
 from .assembly import Routing
 from .endpoint import DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_BODY
-from .protocol import guarded_protocol
+from .protocol import protocol_class
 
 log = logging.getLogger("wippy.http")
 
@@ -169,7 +169,7 @@ class HttpServer:
                                         if opts.tls_client_auth in ("request", "verify_if_given")
                                         else ssl.CERT_REQUIRED)
         return uvicorn.Config(
-            app, http=guarded_protocol(header_timeout), ws="none", lifespan="off",
+            app, http=protocol_class(header_timeout), ws="none", lifespan="off",
             interface="asgi3", log_config=None, access_log=False, server_header=False,
             proxy_headers=False,   # no X-Forwarded-* trust (and no extra layer per request)
             date_header=True, timeout_keep_alive=idle,

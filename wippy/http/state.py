@@ -217,9 +217,9 @@ class HttpCall:
             self.started = True
             await self.send(self._start_message(None))
         chunks, self.chunks = self.chunks, None
-        if chunks:
-            await self.send({"type": "http.response.body", "body": b"".join(chunks),
-                             "more_body": True})
+        # Always a body message, even empty: the server writes the head with it.
+        await self.send({"type": "http.response.body", "body": b"".join(chunks) if chunks else b"",
+                         "more_body": True})
 
     async def finish(self) -> None:
         """Send the rest of the response and end it."""
