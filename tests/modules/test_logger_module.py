@@ -84,6 +84,39 @@ def test_level_filtering_skips_records(caplog):
     assert [r.getMessage() for r in caplog.records] == ["shown"]
 
 
+def test_level_changes_apply_from_the_next_call(caplog):
+    # Disabled levels are skipped inside Lua; the level is read at each call's start.
+    caplog.set_level(logging.WARNING, logger="wippy.lua")
+    values('logger:info("before")', modules=["logger"])
+    caplog.set_level(logging.DEBUG, logger="wippy.lua")
+    values('logger:debug("after")', modules=["logger"])
+    assert [r.getMessage() for r in caplog.records] == ["after"]
+
+
+def test_named_logger_keeps_its_own_level(caplog):
+    caplog.set_level(logging.WARNING, logger="wippy.lua")
+    caplog.handler.setLevel(logging.DEBUG)   # set_level also raised the capture's own level
+    named = logging.getLogger("wippy.lua.test:fn.audit")
+    named.setLevel(logging.DEBUG)
+    try:
+        values('logger:named("audit"):info("kept") logger:info("dropped")', modules=["logger"])
+    finally:
+        named.setLevel(logging.NOTSET)
+    assert [(r.name, r.getMessage()) for r in caplog.records] == [
+        ("wippy.lua.test:fn.audit", "kept")]
+
+
+@pytest.mark.parametrize("level", [logging.DEBUG, logging.CRITICAL])
+@pytest.mark.parametrize("call, message", [
+    ('logger:info({})', "bad argument #2 to 'info' (string expected, got table)"),
+    ('logger:debug("m", "f")', "bad argument #3 to 'debug' (table expected, got string)"),
+])
+def test_arguments_are_checked_at_every_level(caplog, level, call, message):
+    caplog.set_level(level, logger="wippy.lua")
+    result = lua(call, modules=["logger"])
+    assert result.raised and message in result.error.message
+
+
 @pytest.mark.parametrize("call, message", [
     ('logger.info("dot call")', "bad argument #1 to 'info' (logger expected, got string); call it with a colon"),
     ("logger.error()", "bad argument #1 to 'error' (logger expected, got nil)"),

@@ -27,6 +27,7 @@ async def lua_db(tmp_path, budget=None):
     async def run(body, *args):
         src = f'local sql = require("sql")\nreturn {{main = function(...)\n{body}\nend}}'
         return await run_lua(src, modules=["sql"], engine=engine, args=args, entry_id="app:fn")
+    run.engine = engine
     try:
         yield run, db
     finally:
@@ -234,3 +235,40 @@ async def test_call_that_times_out_waiting_for_the_writer_leaves_it_free(tmp_pat
         await held.commit()
         await asyncio.wait_for(db.execute("INSERT INTO t (name) VALUES ('free')"), 5)
         assert db.write_tx is None
+
+
+async def test_idle_writes_finish_inside_the_host_call(tmp_path):
+    """On the event loop, db:execute() and a builder's exec() write through the loop's
+    fast path without yielding; results and errors are those of the awaited op."""
+    async with lua_db(tmp_path) as (run, db):
+        awaited = []
+        ops = run.engine._ops
+        for name in ("sql.execute", "sql.run"):
+            async def counting(call, *args, _op=ops[name], _name=name):
+                awaited.append(_name)
+                return await _op(call, *args)
+            ops[name] = counting
+        before = db.stats()["loop_writes"]
+        r = await run("""
+            local db = sql.get("app:db")
+            local a = assert(db:execute("INSERT INTO t (id, name) VALUES (?, ?)", {1, "a"}))
+            local b = assert(sql.builder.insert("t"):columns("id", "name"):values(2, "b")
+                :run_with(db):exec())
+            local _, dup = db:execute("INSERT INTO t (id, name) VALUES (1, 'again')")
+            local _, bad = sql.builder.insert("t"):columns("id", "nope"):values(3, "c")
+                :run_with(db):exec()
+            return a.last_insert_id, b.rows_affected, dup:kind(), bad:kind(), tostring(bad)""")
+        assert r.error is None, r.error
+        assert r.values[:3] == [1, 1, "AlreadyExists"]
+        assert "no column named nope" in r.values[4]
+        assert awaited == []
+        assert db.stats()["loop_writes"] == before + 2
+        # In a transaction the write goes through the awaited op (the writer thread).
+        r = await run("""
+            local db = sql.get("app:db")
+            local tx = assert(db:begin())
+            assert(tx:execute("INSERT INTO t (id, name) VALUES (9, 'tx')"))
+            assert(tx:commit())
+            return true""")
+        assert r.error is None, r.error
+        assert awaited == ["sql.execute"]

@@ -147,6 +147,8 @@ local lib = {
     await = await, error = make_error, is_error = is_error, freeze = freeze,
     empty_object = empty_object, is_object = is_object, mark_object = mark_object,
     protect = function(mt) mt.__metatable = false; return mt end,
+    -- The lowest level the call's entry logger emits (Python's logging), set per call.
+    log_level = function() local st = current; return st and st.log_level or 0 end,
 }
 
 ---------------------------------------------------------------- sandbox globals
@@ -363,12 +365,14 @@ end
 local function traceback_handler(e) return e end
 
 
--- prepare(source, chunkname, method, declared_modules, deadline) -> body, handle | nil, err
+-- prepare(source, chunkname, method, declared_modules, deadline, log_level)
+--   -> body, handle | nil, err
 -- `deadline` is the call's, on the monotonic clock `now()` reads (Python's loop clock).
+-- `log_level` is the lowest level the entry's logger emits now (see lib.log_level).
 -- `source` is nil when this state already compiled the chunk (Python keeps
 -- track), so a handler's source is not copied into Lua on every call.
 -- body(slice, ...) runs the call; its first step starts inside, with `slice`.
-local function prepare(source, chunkname, method, declared, deadline)
+local function prepare(source, chunkname, method, declared, deadline, log_level)
     local e = ENTRIES[chunkname]
     if source == nil then
         if e == nil then return nil, "internal error: " .. chunkname .. " was never compiled" end
@@ -383,7 +387,7 @@ local function prepare(source, chunkname, method, declared, deadline)
     rawset(env, "_G", env)
     next_handle = next_handle + 1
     local st = {deadline = deadline, slice = math.huge, next_check = 0, tripped = false,
-                env = env, handle = next_handle}
+                env = env, handle = next_handle, log_level = log_level or 0}
     CALLS[next_handle] = st
     return function(slice, ...)
         st.slice = slice or math.huge

@@ -106,22 +106,18 @@ class Converter:
                     break
             else:   # flat: lupa builds the table in one call
                 return self._table_from(value)
-            t = self._table()
-            for k, v in value.items():
-                if v is not None:
-                    t[k] = v if type(v) in scalars else self._to(v, depth - 1)
-            return t
+            # Nested: convert the values first, then still one table_from (a Lua
+            # table value crosses as itself), not one setitem crossing per key.
+            return self._table_from({k: v if type(v) in scalars else self._to(v, depth - 1)
+                                     for k, v in value.items() if v is not None})
         if isinstance(value, (list, tuple)):
             for v in value:
                 if type(v) not in scalars:
                     break
             else:   # scalars only (None leaves a hole, as nil does)
                 return self._table_from(value)
-            t = self._table()
-            for i, v in enumerate(value, 1):
-                if v is not None:
-                    t[i] = v if type(v) in scalars else self._to(v, depth - 1)
-            return t
+            return self._table_from([v if type(v) in scalars else self._to(v, depth - 1)
+                                     for v in value])
         if isinstance(value, WippyError):
             return self._error(value)
         raise ConversionError(f"cannot pass a {type(value).__name__} to Lua")

@@ -33,6 +33,7 @@ PATTERNS_SOURCE = resources.files("wippy.lua").joinpath("patterns.lua").read_tex
 HOOK_COUNT = 10_000
 
 START, RESUME, CANCEL = "start", "resume", "cancel"
+_LEVELS = (logging.DEBUG, logging.INFO, logging.WARNING, logging.ERROR)
 
 
 def _deny(*_args: Any) -> Any:
@@ -56,6 +57,7 @@ class LuaWorker:
         self.pending = 0             # steps queued or running (read on the loop)
         self.busy_since = 0.0        # monotonic start of the running step, 0 when idle
         self.stuck = False           # abandoned after missing a hard deadline
+        self.on_loop = False         # booted inline: steps run on the event loop thread
         self.current: Call | None = None
         self._done: list = []
         self._done_lock = threading.Lock()
@@ -63,6 +65,7 @@ class LuaWorker:
         self._modules = modules
         self._declared: dict[tuple, Any] = {}   # module tuple -> Lua list (worker thread only)
         self._sources: dict[str, str] = {}      # entry id -> source compiled in this state
+        self._loggers: dict[str, logging.Logger] = {}   # entry id -> its Lua logger
         self._max_memory = max_memory
         self._ready = threading.Event()
         self._boot_error: BaseException | None = None
@@ -81,6 +84,7 @@ class LuaWorker:
 
     def boot_inline(self) -> None:
         """Use this state from the event loop thread instead of a thread of its own."""
+        self.on_loop = True
         self._boot()
 
     def run_inline(self, call: Call, kind: str, payload: Any, slice_seconds: float) -> Outcome:
@@ -185,7 +189,7 @@ class LuaWorker:
             # The source crosses into Lua (and is compared there) only when new here.
             known = self._sources.get(entry_id) is fdef.source
             body, handle = api.prepare(None if known else fdef.source, entry_id, fdef.method,
-                                       declared, deadline)
+                                       declared, deadline, self._log_level(entry_id))
             if body is None:
                 return Outcome(result=(False, str(handle)))
             if not known:
@@ -230,6 +234,16 @@ class LuaWorker:
         api.leave()
         self._release(call)
         return Outcome(result=(False, "attempt to yield from outside a coroutine"))
+
+    def _log_level(self, entry_id: str) -> int:
+        """The lowest level `wippy.lua.<entry>` emits now; Lua skips calls below it."""
+        lg = self._loggers.get(entry_id)
+        if lg is None:
+            lg = self._loggers[entry_id] = logging.getLogger(f"wippy.lua.{entry_id}")
+        for level in _LEVELS:   # isEnabledFor is cached by logging until levels change
+            if lg.isEnabledFor(level):
+                return level
+        return logging.CRITICAL
 
     def _plain(self, value: Any) -> Any:
         try:

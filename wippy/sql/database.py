@@ -251,14 +251,31 @@ class Database:
         check_sql(sql)
         values = params_list(params)
         route = classify(sql)
-        fast = self._fast
-        if fast is not None and route == WRITE and self._write_tx is None:
-            writer = self._writer
-            if writer.idle() and not writer.guard.settings_changed:
-                result = fast.execute(sql, values, deadline)
-                if result is not MISS:
-                    return result
+        if route == WRITE:
+            result = self._try_fast(sql, values, deadline)
+            if result is not MISS:
+                return result
         return await self._submit(self._writer, EXEC, sql, values, deadline, route == SOLO)
+
+    def execute_now(self, sql: str, params: Any = None, deadline: float | None = None) -> Any:
+        """`execute` without waiting, on the event loop: the result, or MISS when the
+        write has to wait (not open yet, writer busy, not a plain write). Raises the
+        statement's WippyError. Lets a Lua handler write without yielding."""
+        if self.state != OPEN:
+            return MISS
+        check_sql(sql)
+        if classify(sql) != WRITE:
+            return MISS
+        return self._try_fast(sql, params_list(params), deadline)
+
+    def _try_fast(self, sql: str, values: list, deadline: float | None) -> Any:
+        fast = self._fast
+        if fast is None or self._write_tx is not None:
+            return MISS
+        writer = self._writer
+        if not writer.idle() or writer.guard.settings_changed:
+            return MISS
+        return fast.execute(sql, values, deadline)
 
     async def prepare(self, sql: str) -> Statement:
         """Compile-check `sql` now (errors surface here) and return a Statement."""

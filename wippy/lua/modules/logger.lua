@@ -49,7 +49,11 @@ return function(host, lib)
         return out
     end
 
+    local LEVELNO = {debug = 10, info = 20, warn = 30, error = 40}   -- Python's numbers
+    local log_level = lib.log_level
+
     local function level_method(level)
+        local levelno = LEVELNO[level]
         return function(self, msg, fields)
             local st = state_of(self, level)
             local tm = type(msg)
@@ -57,6 +61,12 @@ return function(host, lib)
                 msg = tostring(msg)
             elseif tm ~= "string" then
                 error(("bad argument #2 to '%s' (string expected, got %s)"):format(level, tm), 2)
+            end
+            -- A level the entry's logger does not emit stops here, arguments checked,
+            -- without a call into Python. Named loggers may have levels of their own.
+            if st.name == nil and levelno < log_level() then
+                if fields ~= nil and type(fields) ~= "table" then merge(st.fields, fields, 3, level) end
+                return
             end
             local all = merge(st.fields, fields, 3, level)
             if level == "error" and fields ~= nil then

@@ -134,6 +134,7 @@ return function(host, lib)
         end
     end
 
+    local execute_now, run_now = host.execute_now, host.run_now
     local STMT, TX, DB, EXEC = {}, {}, {}, {}
     local STMT_MT = protect({__index = STMT, __tostring = function() return "sql.Statement" end})
     local TX_MT = protect({__index = TX, __tostring = function() return "sql.Transaction" end})
@@ -161,6 +162,10 @@ return function(host, lib)
             sql_arg("execute", sql)
             local perr = params_error(params)
             if perr then return nil, perr end
+            if kind == "db" then   -- done at once when the loop's fast path can (sql.py)
+                local r, err = execute_now(h, sql, params)
+                if r ~= false then return r, err end
+            end
             return await("sql.execute", h, sql, params)
         end
         function t.prepare(self, sql)
@@ -214,7 +219,12 @@ return function(host, lib)
     function STMT.close(self) return host.stmt_close(handle_of(self, "stmt", "close")) end
 
     function EXEC.query(self) return await("sql.run", handle_of(self, "exec", "query"), "query") end
-    function EXEC.exec(self) return await("sql.run", handle_of(self, "exec", "exec"), "execute") end
+    function EXEC.exec(self)
+        local eh = handle_of(self, "exec", "exec")
+        local r, err = run_now(eh)
+        if r ~= false then return r, err end
+        return await("sql.run", eh, "execute")
+    end
     function EXEC.to_sql(self) return host.bound_sql(handle_of(self, "exec", "to_sql")) end
 
     ------------------------------------------------------------ module

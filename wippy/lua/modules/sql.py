@@ -7,8 +7,14 @@ rolled back and statements closed (`call.defer`).
 
 Host functions (no waiting, run on the Lua thread): get, release, stats,
 render/render_cond/describe (builder SQL), bind (run_with), bound_sql,
-stmt_close, tx_type. Async ops (awaited on the loop): sql.query,
-sql.execute, sql.prepare, sql.begin, sql.tx, sql.stmt, sql.run.
+stmt_close, tx_type, execute_now/run_now. Async ops (awaited on the loop):
+sql.query, sql.execute, sql.prepare, sql.begin, sql.tx, sql.stmt, sql.run.
+
+`db:execute()` and a builder's `exec()` first try `execute_now`/`run_now`:
+when the call runs on the event loop and the database's loop fast path can
+take the write at once (sql/fastpath.py), it runs inside the host call and
+the handler never yields. Otherwise they return false and Lua awaits the op,
+which gives the same result or error by the longer way.
 
 A call that holds an open read-write transaction and then writes through
 the DB object instead of the transaction would wait for itself forever
@@ -22,6 +28,7 @@ from typing import Any
 from ...entry import qualify, split_id
 from ...errors import INVALID, NOT_FOUND, WippyError
 from ...sql import Database, Statement, Transaction
+from ...sql.fastpath import MISS
 from ...sql.builder import render, render_cond
 from ...sql.statements import READ, classify
 from .base import LuaModule
@@ -184,6 +191,31 @@ def stmt_close(call: Any, sh: Any) -> tuple:
     return True, None
 
 
+def _write_now(call: Any, target: Any, sql: Any, params: Any) -> Any:
+    """A write done right here, as a Lua value; False when it has to be awaited."""
+    worker = call.worker
+    if (not isinstance(target, Database) or worker is None or not worker.on_loop
+            or call.deadline <= worker.loop.time()):
+        return False
+    _guard_self_lock(call, target, "execute", True)
+    result = target.execute_now(sql, params, call.deadline)
+    return False if result is MISS else call.to_lua(result)
+
+
+def execute_now(call: Any, h: Any, sql: Any, params: Any = None) -> Any:
+    """db:execute() without a yield when the loop's fast path can take it."""
+    if not isinstance(sql, str):
+        return False
+    return _write_now(call, runner(call, h), sql,
+                      call.from_lua(params) if params is not None else None)
+
+
+def run_now(call: Any, eh: Any) -> Any:
+    """A bound builder's exec() without a yield when the loop's fast path can take it."""
+    b = handles(call).get(eh, (Bound,), "executor")
+    return _write_now(call, runner(call, b.runner), b.sql, b.args)
+
+
 # ---------------------------------------------------------------- async ops
 
 async def op_query(call: Any, h: Any, sql: Any, params: Any = None) -> list:
@@ -257,7 +289,7 @@ class SqlModule(LuaModule):
     def host_functions(self) -> dict[str, Any]:
         return {
             "get": get, "release": release, "stats": stats, "tx_type": tx_type,
-            "render": render_builder, "render_cond": render_condition, "describe": describe,
+            "execute_now": execute_now, "run_now": run_now, "render": render_builder, "render_cond": render_condition, "describe": describe,
             "bind": bind, "bound_sql": bound_sql, "stmt_close": stmt_close,
         }
 
