@@ -184,3 +184,34 @@ async def test_sqlizer_to_sql_and_tostring(tmp_path):
             local s, a = e:to_sql()
             return s, a, tostring(b.expr("x = ?", nil))""")
         assert r.values == ["(a = ? AND b > ?)", [1, 2], "SQL: x = ? [Args: [<nil>]]"]
+
+
+@pytest.mark.parametrize("expr", [
+    'b.insert("tasks"):columns("id", "status", "created_at"):values("t1", "new", 5)',
+    'b.insert("tasks"):columns("id", "payload"):values("t2", true)',
+    'b.insert("tasks"):columns("id", "created_at"):values("t3", 1.5)',
+    'b.insert("tasks"):values("t4", "p", "s", "r", 1, 2)',                 # no columns
+    'b.insert("tasks"):columns("id", "result"):values("t5", sql.NULL)',    # general path
+    'b.insert("tasks"):columns("id"):values("t6"):values("t7")',           # two rows
+    'b.insert("tasks"):columns("id"):values("t8"):suffix("RETURNING id")',
+    'b.insert("tasks"):columns("id"):values("t9"):placeholder_format(b.dollar)',
+    'b.insert("tasks"):options("OR IGNORE"):columns("id"):values("t10")',
+    'b.insert(""):columns("id"):values("t11")',                            # render error
+])
+async def test_run_with_renders_like_to_sql(tmp_path, expr):
+    """run_with() passes one-row plain INSERTs as flat arguments (flat_insert); every
+    shape must still give exactly the SQL and args of the general renderer."""
+    async with lua_db(tmp_path) as (run, _):
+        r = await run(f"local q = {expr}\n"
+                      "local s, a = q:to_sql()\n"
+                      'local e, err = q:run_with(sql.get("app:db"))\n'
+                      "if e == nil then return {direct = s == nil, err = tostring(err)} end\n"
+                      "local s2, a2 = e:to_sql()\n"
+                      "return {same_sql = s == s2, sql = s2, a = a, a2 = a2}")
+        assert r.error is None and not r.raised, r.error
+        v = r.values[0]
+        if "err" in v:
+            assert v["direct"] and "must specify a table" in v["err"]
+            return
+        assert v["same_sql"], v
+        assert v["a"] == v["a2"]

@@ -6,7 +6,7 @@ builder) for this call only. When the call ends, transactions still open are
 rolled back and statements closed (`call.defer`).
 
 Host functions (no waiting, run on the Lua thread): get, release, stats,
-render/render_cond/describe (builder SQL), bind (run_with), bound_sql,
+render/render_cond/describe (builder SQL), bind/bind_insert (run_with), bound_sql,
 stmt_close, tx_type, execute_now/run_now. Async ops (awaited on the loop):
 sql.query, sql.execute, sql.prepare, sql.begin, sql.tx, sql.stmt, sql.run.
 
@@ -181,6 +181,25 @@ def bind(call: Any, h: Any, state: Any) -> int:
     return handles(call).add(Bound(h, sql, args))
 
 
+_INSERT_SQL: dict[tuple, str] = {}   # (into, columns, value count) -> rendered INSERT
+_INSERT_SQL_MAX = 256
+
+
+def bind_insert(call: Any, h: Any, into: Any, ncols: int, *rest: Any) -> int:
+    """run_with() of a one-row INSERT of plain values (sql_builder.lua flat_insert)."""
+    runner(call, h)
+    columns, values = rest[:ncols], list(rest[ncols:])
+    key = (into, columns, len(values))
+    sql = _INSERT_SQL.get(key)
+    if sql is None:
+        sql, _ = render({"type": "insert", "into": into, "columns": list(columns),
+                         "rows": [values]})
+        if len(_INSERT_SQL) >= _INSERT_SQL_MAX:
+            _INSERT_SQL.clear()
+        _INSERT_SQL[key] = sql
+    return handles(call).add(Bound(h, sql, values))
+
+
 def bound_sql(call: Any, eh: Any) -> tuple:
     b = handles(call).get(eh, (Bound,), "executor")
     return _sql_and_args(call, b.sql, b.args)
@@ -289,7 +308,7 @@ class SqlModule(LuaModule):
     def host_functions(self) -> dict[str, Any]:
         return {
             "get": get, "release": release, "stats": stats, "tx_type": tx_type,
-            "execute_now": execute_now, "run_now": run_now, "render": render_builder, "render_cond": render_condition, "describe": describe,
+            "execute_now": execute_now, "run_now": run_now, "bind_insert": bind_insert, "render": render_builder, "render_cond": render_condition, "describe": describe,
             "bind": bind, "bound_sql": bound_sql, "stmt_close": stmt_close,
         }
 

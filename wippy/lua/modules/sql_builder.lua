@@ -11,7 +11,7 @@ return function(host, V)
     local type, error, setmetatable, select, pairs, next, rawequal =
         type, error, setmetatable, select, pairs, next, rawequal
     local floor, ceil, tointeger = math.floor, math.ceil, math.tointeger
-    local sort = table.sort
+    local sort, unpack = table.sort, table.unpack
     local protect = V.protect
     local NULL, val, args, map, strings, bad_arg = V.NULL, V.val, V.args, V.map, V.strings, V.bad_arg
     local TYPED, SQLIZERS, BUILDERS = V.TYPED, V.SQLIZERS, V.BUILDERS
@@ -149,10 +149,36 @@ return function(host, V)
         return with(self, "placeholder", f)
     end)
     method("select update delete insert", "to_sql", function(self) return host.render(self._s) end)
+    -- A one-row INSERT of plain values and nothing else (the common case) crosses
+    -- as plain arguments: into, #columns, columns..., values... Python renders it
+    -- exactly as the general path would, without converting the state's tables.
+    local function flat_insert(s)
+        if s.type ~= "insert" or s.select or s.options or s.prefixes or s.suffixes
+            or (s.placeholder ~= nil and s.placeholder ~= "question") then return nil end
+        local rows, cols = s.rows, s.columns or {}
+        if rows == nil or #rows ~= 1 then return nil end
+        local row = rows[1]
+        local out, n = {s.into, #cols}, 2
+        for i = 1, #cols do n = n + 1; out[n] = cols[i] end
+        for i = 1, #row do
+            local v = row[i]
+            local t = type(v)
+            if t ~= "string" and t ~= "number" and t ~= "boolean" then return nil end
+            n = n + 1; out[n] = v
+        end
+        return out, n
+    end
+
     method("select update delete insert", "run_with", function(self, runner)
         local h = V.runner(runner)
         if h == nil then error("bad argument #1 to 'run_with' (database or transaction expected)", 2) end
-        local eh, err = host.bind(h, self._s)
+        local flat, n = flat_insert(self._s)
+        local eh, err
+        if flat then
+            eh, err = host.bind_insert(h, unpack(flat, 1, n))
+        else
+            eh, err = host.bind(h, self._s)
+        end
         if eh == nil then return nil, err end
         return V.executor(eh)
     end)
