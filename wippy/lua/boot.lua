@@ -143,8 +143,11 @@ local function await(op, ...)
     return await_result(current, co_yield(TOKEN, op, ...))
 end
 
+-- JSON text of common plain values without Python (json_text.lua); nil = ask Python.
+local json_text = assert(load(P.json_text, "=json_text", "t", _ENV))()(is_object, is_error)
+
 local lib = {
-    await = await, error = make_error, is_error = is_error, freeze = freeze,
+    await = await, error = make_error, is_error = is_error, freeze = freeze, json_text = json_text,
     empty_object = empty_object, is_object = is_object, mark_object = mark_object,
     protect = function(mt) mt.__metatable = false; return mt end,
     -- The lowest level the call's entry logger emits (Python's logging), set per call.
@@ -430,5 +433,5 @@ return {
     prepare = prepare, enter = enter, leave = leave, compile_check = compile_check,
     install_module = install_module, release = release,
     objects = OBJECTS, errdata = ERRDATA, mark_object = mark_object,
-    make_error = make_error, error_from_plain = error_from_plain,
+    make_error = make_error, error_from_plain = error_from_plain, json_text = json_text,
 }

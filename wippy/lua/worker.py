@@ -30,6 +30,7 @@ log = logging.getLogger("wippy.lua")
 
 BOOT_SOURCE = resources.files("wippy.lua").joinpath("boot.lua").read_text()
 PATTERNS_SOURCE = resources.files("wippy.lua").joinpath("patterns.lua").read_text()
+JSON_TEXT_SOURCE = resources.files("wippy.lua").joinpath("json_text.lua").read_text()
 HOOK_COUNT = 10_000
 
 START, RESUME, CANCEL = "start", "resume", "cancel"
@@ -107,7 +108,7 @@ class LuaWorker:
         bridge = rt.table_from({
             "token": self.token, "done": self.done_token, "raise": self.raise_token,
             "now": time.monotonic, "print": self._print, "hook_count": HOOK_COUNT,
-            "patterns": PATTERNS_SOURCE,
+            "patterns": PATTERNS_SOURCE, "json_text": JSON_TEXT_SOURCE,
         })
         self.api = rt.execute(BOOT_SOURCE, bridge)
         self.runtime = rt

@@ -110,8 +110,12 @@ return function(host, lib)
         elseif dt ~= "string" then bad_arg(1, "write", "string", data) end
         return second(h_write(t, data))
     end
+    local json_text, h_json_text = lib.json_text, host.res_write_json_text
     function W.write_json(self, value)
-        return second(h_json(token_of(self, "Response"), value))
+        local t = token_of(self, "Response")
+        local text = json_text(value)   -- common shapes encode in Lua; the rest in Python
+        if text ~= nil then return second(h_json_text(t, text)) end
+        return second(h_json(t, value))
     end
     function W.set_transfer(self, mode)
         local t = token_of(self, "Response")

@@ -179,6 +179,11 @@ def res_write_json(call: Any, token: int, value: Any) -> None:
     h.write_json(_encode(call, value))
 
 
+def res_write_json_text(call: Any, token: int, text: str) -> None:
+    """write_json() of a value already encoded in Lua (lib.json_text, jsonx's rules)."""
+    _state(call, token).write_json(_bytes(text))
+
+
 def res_set_transfer(call: Any, token: int, mode: str) -> None:
     _state(call, token).set_transfer(mode)
 
@@ -215,7 +220,8 @@ class HttpModule(LuaModule):
             "req_param": req_param, "req_params": req_params,
             "res_set_status": res_set_status, "res_set_header": res_set_header,
             "res_set_content_type": res_set_content_type, "res_write": res_write,
-            "res_write_json": res_write_json, "res_set_transfer": res_set_transfer,
+            "res_write_json": res_write_json, "res_write_json_text": res_write_json_text,
+            "res_set_transfer": res_set_transfer,
             "res_write_event": res_write_event,
         }
 

@@ -65,9 +65,13 @@ class JsonModule(LuaModule):
             return false
         end
 
+        local json_text = lib.json_text
+
         function M.encode(value)
             if value == nil then return "null", nil end
-            local text, err, too_deep = host.encode(value)
+            local text, err, too_deep = json_text(value)   -- common shapes, in Lua
+            if text ~= nil then return text, nil end
+            text, err, too_deep = host.encode(value)
             if too_deep then
                 local msg = has_cycle(value, 0, {})
                     and "cannot encode recursively nested tables to JSON"
