@@ -322,3 +322,17 @@ def test_console_and_json_log_formats():
         for handler in [h for h in root.handlers if getattr(h, "_wippy_handler", False)]:
             root.removeHandler(handler)
         root.setLevel(level)
+
+
+def test_settle_heap_freezes_startup_objects_and_relaxes_young_collections():
+    import gc
+
+    from wippy import cli
+    before = gc.get_threshold()
+    try:
+        cli._settle_heap()
+        assert gc.get_freeze_count() > 1000   # modules and objects made so far
+        assert gc.get_threshold() == (cli.GC_YOUNG_THRESHOLD, *before[1:])
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
