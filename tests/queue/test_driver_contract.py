@@ -83,6 +83,22 @@ async def test_full_queue_fails_fast_and_publish_waits_at_most_the_bound(driver_
         assert driver.info("q")["message_count"] == 2
 
 
+async def test_publish_stops_at_a_deadline_before_the_bound(driver_case, tmp_path):
+    async with running(driver_case, tmp_path, max_length=1, publish_timeout=5) as driver:
+        driver.publish_nowait("q", new_message(1))
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        with pytest.raises(TimeoutError):
+            await driver.publish("q", new_message(2), deadline=started + 0.05)
+        assert 0.04 <= loop.time() - started < 1.0
+        # A deadline after the bound changes nothing: the bound still answers QueueFull.
+    async with running(driver_case, tmp_path, max_length=1, publish_timeout=0.05) as driver:
+        driver.publish_nowait("q", new_message(1))
+        with pytest.raises(QueueFull):
+            await driver.publish("q", new_message(2), deadline=loop.time() + 30)
+        assert driver.info("q")["message_count"] == 1
+
+
 async def test_waiting_publish_succeeds_when_room_frees(driver_case, tmp_path):
     async with running(driver_case, tmp_path, max_length=1, publish_timeout=5) as driver:
         driver.publish_nowait("q", new_message("first"))

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from tests.lua_helpers import run_lua
-from wippy.errors import INTERNAL, INVALID, UNAVAILABLE
+from wippy.errors import INTERNAL, INVALID, TIMEOUT, UNAVAILABLE
 from wippy.lua.engine import LuaEngine
 from wippy.lua.modules.queue import QueueModule
 from wippy.queue import ACK, Delivery, MemoryDriver, MemoryQueueOptions, Queue, new_message
@@ -111,6 +111,18 @@ async def test_full_queue_waits_then_fails_unavailable():
         assert result.values[0] is None
         assert (result.error.kind, result.error.message) == (UNAVAILABLE, "queue full")
         assert result.error.retryable is True
+
+
+async def test_full_queue_wait_ends_at_the_call_deadline():
+    # The wait is self-timed: a call budget shorter than the queue's bound ends it
+    # with the call's own Timeout, not "queue full", and not later than the budget.
+    async with lua_env(max_length=1, publish_timeout=5) as (engine, queue):
+        queue.publish_nowait("occupant")
+        started = time.monotonic()
+        result = await lua(engine, PUBLISH, args=("app:tasks", "x"), budget=0.1)
+        assert 0.08 <= time.monotonic() - started < 2
+        assert (result.error.kind, result.error.message) == (TIMEOUT, "execution time limit exceeded")
+        assert queue.info()["message_count"] == 1
 
 
 async def test_full_queue_publish_succeeds_when_room_frees():

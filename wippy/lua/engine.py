@@ -45,9 +45,11 @@ class LuaEngine:
         self._workers: list[LuaWorker] = []
         self._ops: dict[str, Any] = {}
         self._op_effects: dict[str, bool] = {}
+        self._self_timed: set[str] = set()   # ops that honour call.deadline themselves
         for module in modules.values():
             ops = module.async_ops()
             self._ops.update(ops)
+            self._self_timed.update(getattr(module, "self_timed", ()))
             prefixes = getattr(module, "effects", ("",))
             for name in ops:
                 self._op_effects[name] = name.partition(".")[2].startswith(prefixes)
@@ -212,8 +214,10 @@ class LuaEngine:
         try:
             if call.deadline <= self._loop.time():
                 raise asyncio.TimeoutError
-            # Ops that finish without waiting (most do) pay for no timer.
-            return True, await run_until(op(call, *outcome.args), call.deadline)
+            # Ops that finish without waiting (most do) pay for no timer, nor do
+            # ops that stop at the deadline themselves.
+            deadline = None if outcome.op in self._self_timed else call.deadline
+            return True, await run_until(op(call, *outcome.args), deadline)
         except WippyError as exc:
             return False, exc.to_plain()
         except asyncio.TimeoutError:

@@ -11,8 +11,10 @@ Rules (tests/queue/test_driver_contract.py checks each of them for every driver)
    room, `queue not found` for an undeclared name, `queue is closed` after stop.
    `try_publish(name, message)` is the same but returns False instead of raising
    `QueueFull` (a full queue is routine under load; an exception per refusal is not).
-3. `publish(name, message)` (on the loop) waits for room at most the queue's
-   publish bound, then raises `QueueFull` (D12). It never waits forever.
+3. `publish(name, message, deadline=None)` (on the loop) waits for room at most
+   the queue's publish bound, then raises `QueueFull` (D12). It never waits
+   forever. Given a `deadline` (loop time) that comes before the bound, it
+   raises `TimeoutError` at the deadline instead (the caller's own time ran out).
 4. `subscribe(name, prefetch, ...)` attaches a consumer. `Subscription.receive()`
    waits for the next ready message and returns a `Delivery`. Several
    subscriptions on one queue compete; each message goes to one of them.
@@ -72,7 +74,8 @@ class Driver:
             return False
         return True
 
-    async def publish(self, name: str, message: Message) -> None:
+    async def publish(self, name: str, message: Message,
+                      deadline: float | None = None) -> None:
         self.publish_nowait(name, message)
 
     async def subscribe(self, name: str, prefetch: int, auto_ack: bool = False,

@@ -50,8 +50,9 @@ class Queue:
         await self.driver.publish(self.name, message)
         return message
 
-    async def publish_message(self, message: Message) -> None:
-        await self.driver.publish(self.name, message)
+    async def publish_message(self, message: Message, deadline: float | None = None) -> None:
+        """Wait for room (at most the bound, or until `deadline`: TimeoutError)."""
+        await self.driver.publish(self.name, message, deadline)
 
     # -- consuming ----------------------------------------------------------------------
 

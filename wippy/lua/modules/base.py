@@ -62,6 +62,9 @@ class LuaModule:
     # execute... ("",) = all of them. The engine re-runs a preempted call on a
     # worker thread only if it made none of these calls.
     effects: ClassVar[tuple[str, ...]] = ("",)
+    # Async ops that stop at `call.deadline` themselves (raising TimeoutError),
+    # so the engine need not arm a timer around each of them.
+    self_timed: ClassVar[tuple[str, ...]] = ()
 
     def host_functions(self) -> dict[str, Callable[..., Any]]:
         return {}

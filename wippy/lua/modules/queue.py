@@ -50,6 +50,7 @@ def _delivery(call: Any, token: int) -> Any:
 class QueueModule(LuaModule):
     name = "queue"
     effects = ("publish", "msg_settle")  # see LuaModule.effects
+    self_timed = ("queue.publish_wait",)   # see LuaModule.self_timed
     lua = resources.files(__package__).joinpath("queue.lua").read_text()
 
     def host_functions(self) -> dict[str, Any]:
@@ -86,7 +87,9 @@ async def publish_wait(call: Any) -> bool:
     if pending is None:
         raise _invalid("no publish is waiting in this call")
     queue, message = pending
-    await queue.publish_message(message)
+    # Self-timed (see QueueModule.self_timed): the driver stops at call.deadline,
+    # so the engine arms no timer of its own for each wait.
+    await queue.publish_message(message, call.deadline)
     return True
 
 
