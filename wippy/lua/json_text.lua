@@ -39,6 +39,36 @@ return function(is_object, is_error)
         return '"' .. s .. '"'
     end
 
+    -- Quoted forms of short strings, remembered: keys and common values repeat
+    -- from call to call, and scanning a string costs more than a table lookup.
+    -- Keys are kept with their colon. Both caches start over when full.
+    local CACHE_MAX, SHORT = 2048, 64
+    local quoted, quoted_n, keyed, keyed_n = {}, 0, {}, 0
+
+    local function quote_value(s)
+        local q = quoted[s]
+        if q then return q end
+        q = quote(s)
+        if q and #s <= SHORT then
+            if quoted_n >= CACHE_MAX then quoted, quoted_n = {}, 0 end
+            quoted[s], quoted_n = q, quoted_n + 1
+        end
+        return q
+    end
+
+    local function quote_key(s)
+        local q = keyed[s]
+        if q then return q end
+        q = quote(s)
+        if q == nil then return nil end
+        q = q .. ":"
+        if #s <= SHORT then
+            if keyed_n >= CACHE_MAX then keyed, keyed_n = {}, 0 end
+            keyed[s], keyed_n = q, keyed_n + 1
+        end
+        return q
+    end
+
     local budget   -- values left for this encode
     local encode
 
@@ -66,13 +96,14 @@ return function(is_object, is_error)
             local keys, i = {}, 0
             for k in next, t do i = i + 1; keys[i] = k end
             sort(keys)
-            local open = "{"
+            local sep = "{"
             for j = 1, count do
                 local k = keys[j]
-                local q = quote(k)
+                local q = quote_key(k)
                 if q == nil then return nil end
-                n = n + 1; buf[n] = open .. q .. ":"
-                open = ","
+                buf[n + 1], buf[n + 2] = sep, q
+                n = n + 2
+                sep = ","
                 n = encode(rawget(t, k), depth, buf, n)
                 if n == nil then return nil end
             end
@@ -94,7 +125,7 @@ return function(is_object, is_error)
         local tv = type(v)
         local s
         if tv == "string" then
-            s = quote(v)
+            s = quote_value(v)
         elseif tv == "number" then
             s = tointeger(v)          -- integral floats print as integers, as in jsonx
             if s == nil then return nil end
