@@ -214,10 +214,11 @@ class LuaEngine:
         try:
             if call.deadline <= self._loop.time():
                 raise asyncio.TimeoutError
-            # Ops that finish without waiting (most do) pay for no timer, nor do
-            # ops that stop at the deadline themselves.
-            deadline = None if outcome.op in self._self_timed else call.deadline
-            return True, await run_until(op(call, *outcome.args), deadline)
+            # Ops that finish without waiting (most do) pay for no timer; ops that
+            # stop at the deadline themselves are awaited as they are.
+            if outcome.op in self._self_timed:
+                return True, await op(call, *outcome.args)
+            return True, await run_until(op(call, *outcome.args), call.deadline)
         except WippyError as exc:
             return False, exc.to_plain()
         except asyncio.TimeoutError:
