@@ -99,7 +99,53 @@ class Exchange:
             self.body_done = True
         return {"type": "http.request", "body": body, "more_body": more}
 
+    def take_body(self) -> bytes | None:
+        """The whole request body if it has fully arrived (and not been read), else
+        None: then read it with `receive()`. Saves the ASGI round trip for the
+        usual request whose body came with its headers."""
+        if (self.more_body or self.body_done or self.disconnected or self.complete
+                or self.expect_continue):
+            return None
+        chunks = self.body
+        body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        self.body = []
+        self.body_size = 0
+        self.body_done = True
+        return body
+
     # ------------------------------------------------------------ response side
+    def respond(self, status: int, headers: Any, body: bytes) -> bool:
+        """A whole response at once, written exactly as `send()` of a start message
+        and one final body message would write it, without the two awaits. False
+        (nothing done) when it must go the ASGI way: already started, client gone,
+        or writes paused."""
+        if self.started or self.disconnected or self.conn.write_paused:
+            return False
+        out = self._head(status, headers)    # raises on a bad header: nothing sent yet
+        if self.is_head:
+            self.expected = 0
+        elif self.chunked:
+            if body:
+                out += b"%x\r\n" % len(body) + body + b"\r\n"
+            out += _LAST_CHUNK
+        elif body:
+            self.expected -= len(body)
+        if self.expected:
+            self.head = out                  # as send() leaves it: the app's 500 goes out
+            self.started = True
+            raise RuntimeError("response body does not match its Content-Length")
+        if body and not self.is_head and not self.chunked:
+            out += body
+        self.started = self.complete = True
+        self.expect_continue = False
+        transport = self.conn.transport
+        transport.write(out)
+        self.wake()
+        if not self.keep_alive:
+            transport.close()
+        self.conn.response_complete(self)
+        return True
+
     async def send(self, message: dict) -> None:
         conn = self.conn
         if conn.write_paused and not self.disconnected:
