@@ -77,14 +77,29 @@ class Call:
     def error(self, err: WippyError) -> Any:
         return self.worker.converter.to_lua(err)
 
-    def defer(self, fn: Callable[[], Awaitable[None]]) -> None:
-        """Run `fn()` on the event loop when the call ends (e.g. release handles)."""
+    def defer(self, fn: Callable[[], Awaitable[None] | None]) -> None:
+        """Run `fn()` on the event loop when the call ends (e.g. release handles).
+        It may return None (done) or an awaitable (awaited then)."""
         self._deferred.append(fn)
 
-    async def run_deferred(self) -> None:
+    def run_deferred(self) -> Awaitable[None] | None:
+        """Run the deferred cleanups; an awaitable for those that must wait, else None
+        (the usual case: no coroutine, no await)."""
+        waiting = []
         while self._deferred:
             fn = self._deferred.pop()
             try:
-                await fn()
+                pending = fn()
+            except Exception:  # cleanup must never mask the call's outcome
+                self.log.exception("cleanup after call failed")
+                continue
+            if pending is not None:
+                waiting.append(pending)
+        return self._await_all(waiting) if waiting else None
+
+    async def _await_all(self, waiting: list) -> None:
+        for pending in waiting:
+            try:
+                await pending
             except Exception:  # cleanup must never mask the call's outcome
                 self.log.exception("cleanup after call failed")

@@ -176,7 +176,9 @@ class LuaEngine:
             raise
         finally:
             if call._deferred:
-                await call.run_deferred()
+                pending = call.run_deferred()
+                if pending is not None:
+                    await pending
         ok, value = outcome.result
         if inline and not ok and isinstance(value, dict) and value.get("preempted"):
             self._offload(fdef)

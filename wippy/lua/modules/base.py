@@ -42,7 +42,8 @@ A module has three parts, all optional except `name` and `lua`:
   call.deadline                    loop.time() deadline of this call
   call.from_lua(v) / call.to_lua(v)  plain-data conversion (depth/size capped)
   call.error(WippyError)           -> Lua error object
-  call.defer(async_fn)             awaited on the loop when the call ends (cleanup)
+  call.defer(fn)                   run on the loop when the call ends (cleanup); may
+                                   return an awaitable, which is then awaited
   call.log                         logging.Logger named after the entry
 """
 from __future__ import annotations

@@ -77,18 +77,27 @@ class CallHandles:
     def owns(self, tx: Transaction) -> bool:
         return any(obj is tx for obj in self.objs.values())
 
-    async def cleanup(self) -> None:
-        for obj in list(self.objs.values()):
-            if isinstance(obj, Transaction) and obj.active:
-                try:
-                    await obj.rollback()
-                except WippyError:
-                    pass
+    def cleanup(self) -> Any:
+        """Release everything; a coroutine only if open transactions must roll back."""
+        open_txs = []
+        for obj in self.objs.values():
+            if isinstance(obj, Transaction):
+                if obj.active:
+                    open_txs.append(obj)
             elif isinstance(obj, Statement):
                 obj.closed = True
             elif isinstance(obj, DbRef):
                 obj.released = True
         self.objs.clear()
+        return _roll_back(open_txs) if open_txs else None
+
+
+async def _roll_back(transactions: list) -> None:
+    for tx in transactions:
+        try:
+            await tx.rollback()
+        except WippyError:
+            pass
 
 
 def handles(call: Any) -> CallHandles:
