@@ -78,8 +78,8 @@ return function(host, lib)
 
     -- Varargs as a dense array (nil -> NULL), so holes survive the bridge.
     local function args(...)
-        local n, out = select("#", ...), {}
-        for i = 1, n do out[i] = val((select(i, ...))) end
+        local n, out = select("#", ...), {...}
+        for i = 1, n do out[i] = val(out[i]) end
         return out
     end
 
@@ -92,11 +92,10 @@ return function(host, lib)
     end
 
     local function strings(fname, first, ...)
-        local n, out = select("#", ...), {}
+        local n, out = select("#", ...), {...}
         for i = 1, n do
-            local s = (select(i, ...))
+            local s = out[i]
             if type(s) ~= "string" then bad_arg(i + first - 1, fname, "string", s) end
-            out[i] = s
         end
         return out
     end
