@@ -29,9 +29,13 @@ return function(is_object, is_error)
     local SEPARATORS = {["\226\128\168"] = "\\u2028", ["\226\128\169"] = "\\u2029"}
     local SPECIAL = '[\0-\31"\\<>&\128-\255]'   -- anything quote() may change
     local ESCAPED = '[\0-\31"\\<>&]'
+    local NOT_PLAIN = "[^\63-\126\32-\37\39-\59\61]"   -- not printable ASCII minus < > &
 
     local function quote(s)
         if not find(s, SPECIAL) then return '"' .. s .. '"' end
+        -- Printable ASCII whose only specials are " and \ (JSON text inside JSON,
+        -- say): Lua's %q escapes exactly those two, in C.
+        if not find(s, NOT_PLAIN) then return format("%q", s) end
         local wide = find(s, "[\128-\255]")
         if wide and not utf8_len(s) then return nil end   -- invalid UTF-8
         s = gsub(s, ESCAPED, ESC)
