@@ -9,7 +9,9 @@
     state.py      HttpCall: the per-request state behind the `http` Lua module
     responses.py  runtime-made responses (404/405/204/JSON errors), content sniffing
     middleware.py router middleware by name; cors.py the `cors` middleware
-    protocol.py   uvicorn protocol with idle and header deadlines
+    protocol.py   one HTTP/1.1 connection (httptools) under uvicorn's server: keep-alive,
+                  pipelining, back-pressure, idle and header deadlines
+    exchange.py   one request/response on a connection: ASGI receive/send, the wire bytes
 """
 from .assembly import EndpointDef, RouterDef, RoutingError
 from .server import HttpServer, ServerOptions, parse_addr
