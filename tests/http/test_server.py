@@ -325,3 +325,14 @@ async def test_pipelined_requests_large_bodies_and_expect_continue():
                                                               b"Content-Length: 4")
         data = await _raw_exchange(server, b"wxyz", until=1, first=head)
         assert b'"n":4' in data and b'"head":"wxy"' in data
+
+
+async def test_binary_bodies_are_written_byte_for_byte():
+    body = bytes(range(256)) * 3
+    lua_bytes = "".join(f"\\{b}" for b in body)
+    routes = [("GET", "/bin", handler(f'res:set_content_type("application/octet-stream")\n'
+                                      f'res:write("{lua_bytes}")'))]
+    async with serving(routes) as server, httpx.AsyncClient(base_url=server.url) as c:
+        r = await c.get("/bin")
+        assert r.status_code == 200 and r.content == body
+        assert r.headers["content-length"] == str(len(body))

@@ -232,3 +232,16 @@ async def test_info():
         assert result.values[0]["message_count"] == 3 and result.values[0]["ready"] == 3
         result = await lua(engine, src, args=("app:nope",))
         assert result.error.message == "queue not found"
+
+
+async def test_publish_refuses_text_that_is_not_utf8():
+    # Replacing bytes would change the message; it is refused with a clear error instead.
+    async with lua_env() as (engine, queue):
+        src = """
+        local queue = require("queue")
+        return {main = function() return queue.publish("app:tasks", {blob = "\\255\\254"}) end}
+        """
+        result = await lua(engine, src)
+        assert result.values[0] is None
+        assert result.error.kind == INVALID and "not valid UTF-8" in result.error.message
+        assert queue.info()["message_count"] == 0

@@ -272,3 +272,20 @@ async def test_idle_writes_finish_inside_the_host_call(tmp_path):
             return true""")
         assert r.error is None, r.error
         assert awaited == ["sql.execute"]
+
+
+async def test_text_that_is_not_utf8_is_refused_not_altered(tmp_path):
+    async with lua_db(tmp_path) as (run, db):
+        r = await run("""
+            local db = sql.get("app:db")
+            local _, in_params = db:execute("INSERT INTO t (id, name) VALUES (1, ?)", {"\\255"})
+            local _, in_sql = db:execute("INSERT INTO t (id, name) VALUES (2, '\\255')")
+            local _, in_query = db:query("SELECT '\\255'")
+            local ok = db:execute("INSERT INTO t (id, data) VALUES (3, ?)", {sql.as.binary("\\255")})
+            return {in_params:kind(), in_sql:kind(), in_query:kind(), tostring(in_sql), ok ~= nil}""")
+        assert r.error is None, r.error
+        v = r.values[0]
+        assert v[:3] == ["Invalid", "Invalid", "Invalid"]
+        assert "not valid UTF-8" in v[3]
+        assert v[4] is True   # binary data goes in through sql.as.binary
+        assert await db.query("SELECT id FROM t ORDER BY id") == [{"id": 3}]

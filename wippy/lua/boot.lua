@@ -77,6 +77,29 @@ local function freeze(t)
     return proxy
 end
 
+---------------------------------------------------------------- text
+-- Lua strings are bytes; Python's side of the bridge takes UTF-8 text. Where
+-- text that is not valid UTF-8 must still cross (error messages, results, JSON,
+-- log lines) each invalid byte becomes U+FFFD, as Go's encoders do.
+local utf8_len, getinfo = utf8.len, debug.getinfo
+local REPLACEMENT = "\239\191\189"
+
+local function valid_text(s)
+    if utf8_len(s) then return s end
+    local out, n, i, size = {}, 0, 1, #s
+    while i <= size do
+        local ok, bad = utf8_len(s, i)
+        if ok then
+            n = n + 1; out[n] = s:sub(i)
+            break
+        end
+        n = n + 1; out[n] = s:sub(i, bad - 1)
+        n = n + 1; out[n] = REPLACEMENT
+        i = bad + 1
+    end
+    return table.concat(out, "", 1, n)
+end
+
 ---------------------------------------------------------------- error objects
 local ERRDATA = setmetatable({}, {__mode = "k"})
 local ERR_METHODS = {}
@@ -118,6 +141,22 @@ local function empty_object() local t = {}; OBJECTS[t] = true; return t end
 local function mark_object(t) OBJECTS[t] = true; return t end
 local function is_object(t) return OBJECTS[t] == true end
 
+-- A copy of a value whose strings (keys too) are valid text (see valid_text).
+-- Only used once a conversion has failed, so the common path pays nothing.
+local function valid_value(v, depth)
+    local t = type(v)
+    if t == "string" then return valid_text(v) end
+    depth = depth or 0
+    if t ~= "table" or depth > 130 or ERRDATA[v] then return v end
+    local out = {}
+    for k, x in next, v do
+        if type(k) == "string" then k = valid_text(k) end
+        out[k] = valid_value(x, depth + 1)
+    end
+    if OBJECTS[v] then OBJECTS[out] = true end
+    return out
+end
+
 ---------------------------------------------------------------- host calls
 -- A module's host function is called through `check`, which turns the
 -- (RAISE, message) pair a Python host function returns into a Lua error.
@@ -139,7 +178,14 @@ local function await_result(st, slice, ok, value)
     if ok then return value, nil end
     return nil, error_from_plain(value)
 end
+local INVALID_TEXT = "text is not valid UTF-8 (binary data must be encoded first, e.g. as hex)"
 local function await(op, ...)
+    for i = 1, select("#", ...) do   -- op arguments cross as text: check, do not fail there
+        local v = select(i, ...)
+        if type(v) == "string" and not utf8_len(v) then
+            return nil, make_error("Invalid", INVALID_TEXT, false)
+        end
+    end
     return await_result(current, co_yield(TOKEN, op, ...))
 end
 
@@ -150,6 +196,7 @@ local lib = {
     await = await, error = make_error, is_error = is_error, freeze = freeze, json_text = json_text,
     empty_object = empty_object, is_object = is_object, mark_object = mark_object,
     protect = function(mt) mt.__metatable = false; return mt end,
+    valid_text = valid_text, valid_value = valid_value,
     -- The lowest level the call's entry logger emits (Python's logging), set per call.
     log_level = function() local st = current; return st and st.log_level or 0 end,
 }
@@ -310,9 +357,9 @@ local CALLS, next_handle = {}, 0
 local function plain_error(e)
     if is_error(e) then
         local d = ERRDATA[e]
-        return {kind = d.kind, message = d.message, retryable = d.retryable}
+        return {kind = d.kind, message = valid_text(tostring(d.message)), retryable = d.retryable}
     end
-    if type(e) == "string" then return e end
+    if type(e) == "string" then return valid_text(e) end
     if type(e) == "table" then
         local ok, s = pcall(tostring, e)   -- __tostring runs under the hook
         return ok and s or "(error object is a table value)"
@@ -337,7 +384,18 @@ local function finish(st, ok, ...)
         return DONE, false, e
     end
     current, current_env = nil, nil
-    return DONE, true, select("#", ...), ...   -- values unpacked: no table per call
+    local n = select("#", ...)
+    for i = 1, n do   -- results cross as text: U+FFFD for invalid bytes, not a failure
+        local v = select(i, ...)
+        if type(v) == "string" and not utf8_len(v) then
+            local values = {...}
+            for j = i, n do
+                if type(values[j]) == "string" then values[j] = valid_text(values[j]) end
+            end
+            return DONE, true, n, unpack(values, 1, n)
+        end
+    end
+    return DONE, true, n, ...   -- values unpacked: no table per call
 end
 
 -- Entries compiled in this state: chunkname -> {source, fn, layer, env_mt, exports}.
@@ -365,7 +423,30 @@ local function body(e, st, method, ...)
     return f(...)
 end
 
-local function traceback_handler(e) return e end
+-- A userdata error is a Python exception raised while lupa converted a host
+-- call's arguments: in practice a string that is not valid UTF-8. Say so, with
+-- the handler's line, instead of "(error object is a userdata value)".
+local function traceback_handler(e)
+    if type(e) ~= "userdata" then return e end
+    local st = current
+    local chunk = st and st.chunk
+    local where, module = chunk or "lua", nil
+    for level = 2, 60 do
+        local info = getinfo(level, "Sl")
+        if info == nil then break end
+        local src = info.source
+        if module == nil and src:sub(1, 8) == "=module:" then module = src:sub(9) end
+        if chunk and src == "=" .. chunk then
+            where = chunk .. ":" .. info.currentline
+            break
+        end
+    end
+    local ok, detail = pcall(tostring, e)
+    detail = ok and valid_text(detail) or "conversion failed"
+    return make_error("Invalid", where .. ": invalid argument"
+        .. (module and (" to the " .. module .. " module") or "") .. ": " .. detail
+        .. "; strings passed to modules must be valid UTF-8 text", false)
+end
 
 
 -- prepare(source, chunkname, method, declared_modules, deadline, log_level)
@@ -390,7 +471,7 @@ local function prepare(source, chunkname, method, declared, deadline, log_level)
     rawset(env, "_G", env)
     next_handle = next_handle + 1
     local st = {deadline = deadline, slice = math.huge, next_check = 0, tripped = false,
-                env = env, handle = next_handle, log_level = log_level or 0}
+                env = env, handle = next_handle, log_level = log_level or 0, chunk = chunkname}
     CALLS[next_handle] = st
     return function(slice, ...)
         st.slice = slice or math.huge
@@ -434,4 +515,5 @@ return {
     install_module = install_module, release = release,
     objects = OBJECTS, errdata = ERRDATA, mark_object = mark_object,
     make_error = make_error, error_from_plain = error_from_plain, json_text = json_text,
+    valid_value = valid_value,
 }

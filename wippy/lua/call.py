@@ -68,8 +68,9 @@ class Call:
         """The logger named after the entry (looked up when used, not per call)."""
         return logging.getLogger(f"wippy.lua.{self.fdef.entry_id}")
 
-    def from_lua(self, value: Any) -> Any:
-        return self.worker.converter.from_lua(value)
+    def from_lua(self, value: Any, replace_invalid: bool = False) -> Any:
+        """Plain data; see Converter.from_lua for text that is not valid UTF-8."""
+        return self.worker.converter.from_lua(value, replace_invalid=replace_invalid)
 
     def to_lua(self, value: Any) -> Any:
         return self.worker.converter.to_lua(value)

@@ -21,6 +21,9 @@ _SCALAR_TYPES = frozenset(_SCALARS)   # exact types: one set lookup instead of i
 _SEQUENCES = [list(range(1, n + 1)) for n in range(65)]   # [1..n] for small n
 
 
+INVALID_TEXT = "text is not valid UTF-8 (binary data must be encoded first, e.g. as hex)"
+
+
 class ConversionError(ValueError):
     pass
 
@@ -37,13 +40,22 @@ class Converter:
         self._errdata = api.errdata        # error object -> {kind, message, retryable}
         self._mark_object = api.mark_object
         self._make_error = api.make_error
+        self._valid_value = api.valid_value    # copy with U+FFFD for invalid UTF-8
 
     # ------------------------------------------------------------ Lua -> Python
-    def from_lua(self, value: Any, max_depth: int = MAX_DEPTH) -> Any:
+    def from_lua(self, value: Any, max_depth: int = MAX_DEPTH,
+                 replace_invalid: bool = False) -> Any:
+        """Plain data from a Lua value. A string that is not valid UTF-8 raises
+        ConversionError, or with `replace_invalid` has its invalid bytes turned into
+        U+FFFD (what Go's JSON encoder does; for JSON, logs and results)."""
         if type(value) in _SCALAR_TYPES or isinstance(value, _SCALARS):
             return value
-        budget = [MAX_ITEMS]
-        return self._from(value, max_depth, budget)
+        try:
+            return self._from(value, max_depth, [MAX_ITEMS])
+        except UnicodeDecodeError:
+            if not replace_invalid:
+                raise ConversionError(INVALID_TEXT) from None
+        return self._from(self._valid_value(value), max_depth, [MAX_ITEMS])
 
     def _from(self, value: Any, depth: int, budget: list) -> Any:
         # Scalars are handled inline by the caller loops below; this is a table or

@@ -220,13 +220,13 @@ class LuaWorker:
             return Outcome(op=r[1], args=op_args)
         if tag == self.done_token:
             ok, from_lua = r[1], self.converter.from_lua
-            try:
+            try:   # results and errors are informational: invalid UTF-8 becomes U+FFFD
                 if ok:   # (done, true, n, v1 .. vn)
                     n = r[2]
-                    values = [from_lua(v) for v in r[3:3 + n]]
+                    values = [from_lua(v, replace_invalid=True) for v in r[3:3 + n]]
                     result = (True, values + [None] * (n - len(values)))
                 else:    # (done, false, error)
-                    result = (False, from_lua(r[2]))
+                    result = (False, from_lua(r[2], replace_invalid=True))
             except ConversionError as exc:
                 result = (False, f"invalid handler result: {exc}")
             call.co = call.handle = None   # finish() already forgot the call in Lua

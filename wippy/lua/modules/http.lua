@@ -103,11 +103,21 @@ return function(host, lib)
         if type(ct) ~= "string" or ct == "" then bad_arg(1, "set_content_type", "non-empty string", ct) end
         return second(h_ct(t, ct))
     end
+    -- Binary bodies: bytes 0x80-0xFF cross as U+0080-U+00FF and Python turns them
+    -- back into the same bytes (the bridge itself only carries valid UTF-8 text).
+    local utf8_len, gsub = utf8.len, string.gsub
+    local h_write_binary = host.res_write_binary
+    local LATIN1 = {}
+    for b = 128, 255 do LATIN1[string.char(b)] = utf8.char(b) end
+
     function W.write(self, data)
         local t = token_of(self, "Response")
         local dt = type(data)
         if dt == "number" then data = tostring(data)
         elseif dt ~= "string" then bad_arg(1, "write", "string", data) end
+        if not utf8_len(data) then
+            return second(h_write_binary(t, (gsub(data, "[\128-\255]", LATIN1))))
+        end
         return second(h_write(t, data))
     end
     local json_text, h_json_text = lib.json_text, host.res_write_json_text

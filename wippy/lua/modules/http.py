@@ -179,6 +179,12 @@ def res_write_json(call: Any, token: int, value: Any) -> None:
     h.write_json(_encode(call, value))
 
 
+def res_write_binary(call: Any, token: int, mapped: str) -> None:
+    """write() of bytes that are not UTF-8 text: http.lua maps each byte 0x80-0xFF to
+    U+0080-U+00FF, which Latin-1 turns back into the very same bytes."""
+    _state(call, token).write(mapped.encode("latin-1"))
+
+
 def res_write_json_text(call: Any, token: int, text: str) -> None:
     """write_json() of a value already encoded in Lua (lib.json_text, jsonx's rules)."""
     _state(call, token).write_json(_bytes(text))
@@ -221,6 +227,7 @@ class HttpModule(LuaModule):
             "res_set_status": res_set_status, "res_set_header": res_set_header,
             "res_set_content_type": res_set_content_type, "res_write": res_write,
             "res_write_json": res_write_json, "res_write_json_text": res_write_json_text,
+            "res_write_binary": res_write_binary,
             "res_set_transfer": res_set_transfer,
             "res_write_event": res_write_event,
         }

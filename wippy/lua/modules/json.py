@@ -71,6 +71,7 @@ class JsonModule(LuaModule):
             if value == nil then return "null", nil end
             local text, err, too_deep = json_text(value)   -- common shapes, in Lua
             if text ~= nil then return text, nil end
+            if type(value) == "string" then value = lib.valid_text(value) end
             text, err, too_deep = host.encode(value)
             if too_deep then
                 local msg = has_cycle(value, 0, {})
@@ -89,8 +90,8 @@ class JsonModule(LuaModule):
 
     def host_functions(self):
         def encode(call, value=None):
-            try:
-                plain = call.from_lua(value)
+            try:   # Go's encoder writes U+FFFD for invalid UTF-8; so do we
+                plain = call.from_lua(value, replace_invalid=True)
             except ConversionError as exc:
                 if "too large" in str(exc):
                     raise WippyError(str(exc), INTERNAL, retryable=False) from None

@@ -3,6 +3,7 @@ return function(host, lib)
     local type, next, error, tostring, setmetatable, getmetatable =
         type, next, error, tostring, setmetatable, getmetatable
     local getinfo = debug.getinfo
+    local valid_text = lib.valid_text   -- log lines are text: U+FFFD for invalid bytes
     local STATE = setmetatable({}, {__mode = "k"})   -- logger -> {name = string|nil, fields = table}
     local methods = {}
     local MT = lib.protect({__index = methods, __newindex = function()
@@ -74,7 +75,7 @@ return function(host, lib)
                 if e ~= nil and type(all.error) ~= "string" then all.error = tostring(e) end
             end
             local info = getinfo(2, "l")
-            host.log(level, st.name, msg, all, info and info.currentline or -1)
+            host.log(level, st.name, valid_text(msg), all, info and info.currentline or -1)
         end
     end
     methods.debug = level_method("debug")

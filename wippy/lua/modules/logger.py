@@ -48,7 +48,7 @@ class LoggerModule(LuaModule):
             if not logger.isEnabledFor(levelno):   # cached by logging until levels change
                 return None
             record = {"entry": entry, "location": f"{entry}:{line}" if line and line > 0 else entry}
-            plain = call.from_lua(fields) if fields is not None else {}
+            plain = call.from_lua(fields, replace_invalid=True) if fields is not None else {}
             if isinstance(plain, dict):
                 for key, value in plain.items():
                     if isinstance(key, str) and key not in record:

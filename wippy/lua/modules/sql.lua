@@ -134,6 +134,7 @@ return function(host, lib)
     end
 
     local execute_now, run_now = host.execute_now, host.run_now
+    local utf8_len = utf8.len   -- invalid text goes the await way, which refuses it cleanly
     local STMT, TX, DB, EXEC = {}, {}, {}, {}
     local STMT_MT = protect({__index = STMT, __tostring = function() return "sql.Statement" end})
     local TX_MT = protect({__index = TX, __tostring = function() return "sql.Transaction" end})
@@ -161,7 +162,7 @@ return function(host, lib)
             sql_arg("execute", sql)
             local perr = params_error(params)
             if perr then return nil, perr end
-            if kind == "db" then   -- done at once when the loop's fast path can (sql.py)
+            if kind == "db" and utf8_len(sql) then   -- at once when the loop's fast path can (sql.py)
                 local r, err = execute_now(h, sql, params)
                 if r ~= false then return r, err end
             end
