@@ -189,8 +189,9 @@ class LuaWorker:
             entry_id = fdef.entry_id
             # The source crosses into Lua (and is compared there) only when new here.
             known = self._sources.get(entry_id) is fdef.source
+            level = self._log_level(entry_id) if "logger" in fdef.modules else 0
             body, handle = api.prepare(None if known else fdef.source, entry_id, fdef.method,
-                                       declared, deadline, self._log_level(entry_id))
+                                       declared, deadline, level)
             if body is None:
                 return Outcome(result=(False, str(handle)))
             if not known:
