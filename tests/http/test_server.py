@@ -336,3 +336,44 @@ async def test_binary_bodies_are_written_byte_for_byte():
         r = await c.get("/bin")
         assert r.status_code == 200 and r.content == body
         assert r.headers["content-length"] == str(len(body))
+
+
+async def _read_until_closed(server, payload: bytes) -> bytes:
+    """Send `payload` on one raw connection and read until the server closes it."""
+    host, port = server.url.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    try:
+        writer.write(payload)
+        await writer.drain()
+        data = b""
+        while True:
+            chunk = await asyncio.wait_for(reader.read(65536), 5)
+            if not chunk:
+                return data
+            data += chunk
+    finally:
+        writer.close()
+
+
+async def test_connection_semantics_on_the_raw_wire():
+    """Our HTTP/1.1 protocol (http/protocol.py, exchange.py): keep-alive, close, HTTP/1.0,
+    HEAD without a body, and a clean 400 for garbage."""
+    src = handler('res:write_json({hello = "world"})')
+    async with serving([("GET", "/x", src)]) as server:
+        get = b"GET /x HTTP/1.1\r\nHost: t\r\n\r\n"
+        # Keep-alive: a HEAD and a GET on one connection, the last one asks to close.
+        data = await _read_until_closed(
+            server, b"HEAD /x HTTP/1.1\r\nHost: t\r\n\r\n" + get.replace(
+                b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n"))
+        head, rest = data.split(b"\r\n\r\n", 1)
+        assert head.startswith(b"HTTP/1.1 200 OK") and b"content-length: 17" in head
+        assert rest.startswith(b"HTTP/1.1 200 OK")            # HEAD sent no body
+        assert b"connection: close" in rest and rest.endswith(b'{"hello":"world"}')
+        # HTTP/1.0 without keep-alive: one response, then the server closes.
+        data = await _read_until_closed(server, b"GET /x HTTP/1.0\r\nHost: t\r\n\r\n")
+        assert data.startswith(b"HTTP/1.1 200 OK") and b"connection: close" in data
+        assert data.count(b"HTTP/1.1 ") == 1
+        # Garbage: 400 with a plain-text reason, then close.
+        data = await _read_until_closed(server, b"NOT HTTP AT ALL\r\n\r\n")
+        assert data.startswith(b"HTTP/1.1 400 Bad Request")
+        assert data.endswith(b"Invalid HTTP request received.")
