@@ -199,6 +199,13 @@ local lib = {
     valid_text = valid_text, valid_value = valid_value,
     -- The lowest level the call's entry logger emits (Python's logging), set per call.
     log_level = function() local st = current; return st and st.log_level or 0 end,
+    -- The call's HTTP request token and queue delivery (token, message id), handed
+    -- over at prepare so `http.request()` and `queue.message()` need not ask Python.
+    http_token = function() local st = current; return st and st.http end,
+    delivery = function()
+        local st = current
+        if st then return st.delivery, st.message_id end
+    end,
 }
 
 ---------------------------------------------------------------- sandbox globals
@@ -449,14 +456,15 @@ local function traceback_handler(e)
 end
 
 
--- prepare(source, chunkname, method, declared_modules, deadline, log_level)
---   -> body, handle | nil, err
+-- prepare(source, chunkname, method, declared_modules, deadline, log_level,
+--         http_token, delivery_token, message_id) -> body, handle | nil, err
 -- `deadline` is the call's, on the monotonic clock `now()` reads (Python's loop clock).
 -- `log_level` is the lowest level the entry's logger emits now (see lib.log_level).
 -- `source` is nil when this state already compiled the chunk (Python keeps
 -- track), so a handler's source is not copied into Lua on every call.
 -- body(slice, ...) runs the call; its first step starts inside, with `slice`.
-local function prepare(source, chunkname, method, declared, deadline, log_level)
+local function prepare(source, chunkname, method, declared, deadline, log_level,
+                       http_token, delivery_token, message_id)
     local e = ENTRIES[chunkname]
     if source == nil then
         if e == nil then return nil, "internal error: " .. chunkname .. " was never compiled" end
@@ -471,7 +479,8 @@ local function prepare(source, chunkname, method, declared, deadline, log_level)
     rawset(env, "_G", env)
     next_handle = next_handle + 1
     local st = {deadline = deadline, slice = math.huge, next_check = 0, tripped = false,
-                env = env, handle = next_handle, log_level = log_level or 0, chunk = chunkname}
+                env = env, handle = next_handle, log_level = log_level or 0, chunk = chunkname,
+                http = http_token, delivery = delivery_token, message_id = message_id}
     CALLS[next_handle] = st
     return function(slice, ...)
         st.slice = slice or math.huge

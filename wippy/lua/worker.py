@@ -190,8 +190,12 @@ class LuaWorker:
             # The source crosses into Lua (and is compared there) only when new here.
             known = self._sources.get(entry_id) is fdef.source
             level = self._log_level(entry_id) if "logger" in fdef.modules else 0
-            body, handle = api.prepare(None if known else fdef.source, entry_id, fdef.method,
-                                       declared, deadline, level)
+            http, delivery = call.http, call.delivery
+            body, handle = api.prepare(
+                None if known else fdef.source, entry_id, fdef.method, declared, deadline, level,
+                http.token if http is not None else None,
+                delivery.token if delivery is not None else None,
+                delivery.message.id if delivery is not None else None)
             if body is None:
                 return Outcome(result=(False, str(handle)))
             if not known:

@@ -160,17 +160,21 @@ return function(host, lib)
     })
 
     ------------------------------------------------------------------ module
-    local h_context = host.context
+    local h_context, http_token = host.context, lib.http_token
     function M.request(opts)
         if opts ~= nil and type(opts) ~= "table" then bad_arg(1, "request", "table", opts) end
-        local token, err = h_context(opts)
+        -- The call's token came with it; Python is asked only for options or its error.
+        local token, err
+        if opts == nil then token = http_token() end
+        if token == nil then token, err = h_context(opts) end
         if token == nil then return nil, err end
         local r = setmetatable({}, REQUEST_MT)
         TOKENS[r] = token
         return r, nil
     end
     function M.response()
-        local token, err = h_context(nil)
+        local token, err = http_token()
+        if token == nil then token, err = h_context(nil) end
         if token == nil then return nil, err end
         local w = setmetatable({}, RESPONSE_MT)
         TOKENS[w] = token

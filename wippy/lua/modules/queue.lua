@@ -51,8 +51,10 @@ return function(host, lib)
         __tostring = function(self) return "queue.Message{id=" .. tostring(IDS[self]) .. "}" end,
     })
 
+    local delivery = lib.delivery
     function M.message()
-        local token, id = h_message()
+        local token, id = delivery()   -- handed over with the call; Python says why if none
+        if token == nil then token, id = h_message() end
         if token == nil then return nil, id end
         local msg = setmetatable({}, MESSAGE_MT)
         TOKENS[msg], IDS[msg] = token, id
