@@ -33,7 +33,9 @@ from urllib.parse import unquote
 import httptools
 from uvicorn.protocols.utils import get_local_addr, get_remote_addr, is_ssl
 
+from ..logs import fields
 from .exchange import Exchange
+from .state import join_addr
 
 log = logging.getLogger("wippy.http")
 
@@ -137,7 +139,7 @@ class HttpProtocol(asyncio.BufferedProtocol):
 
     def _bad_request(self) -> None:
         log.warning("invalid HTTP request received; closing the connection",
-                    extra={"fields": {"client": _addr(self.client)}})
+                    extra=fields(client=join_addr(self.client) if self.client else ""))
         transport = self.transport
         if transport.is_closing():
             return
@@ -311,10 +313,6 @@ class HttpProtocol(asyncio.BufferedProtocol):
         for waiter in waiters:
             if not waiter.done():
                 waiter.set_result(None)
-
-
-def _addr(addr: Any) -> str:
-    return f"{addr[0]}:{addr[1]}" if addr else ""
 
 
 def protocol_class(header_timeout: float) -> type[HttpProtocol]:

@@ -82,12 +82,12 @@ class HttpCall:
         if host:
             return host
         server = self.scope.get("server")
-        return _join_addr(server) if server else ""
+        return join_addr(server) if server else ""
 
     @property
     def remote_addr(self) -> str:
         client = self.scope.get("client")
-        return _join_addr(client) if client else ""
+        return join_addr(client) if client else ""
 
     def query_values(self) -> dict[str, list[str]]:
         q = self._query
@@ -241,7 +241,8 @@ class HttpCall:
         await self.send({"type": "http.response.body", "body": body, "more_body": False})
 
 
-def _join_addr(addr: Any) -> str:
+def join_addr(addr: Any) -> str:
+    """host:port of an address tuple, IPv6 hosts in brackets."""
     host, port = addr[0], addr[1]
     if ":" in str(host):
         return f"[{host}]:{port}"
