@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from wippy.config import Lifecycle, spec
+from wippy.registry.config import Lifecycle, spec
 from wippy.kinds import RegistryEntryKind
 from wippy.kinds.base import BuildContext, Kind
 

@@ -2,9 +2,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from wippy.config import Lifecycle, decode, references, spec
+from wippy.registry.config import Lifecycle, decode, references, spec
 from wippy.duration import format_duration, parse_duration, to_nanoseconds
-from wippy.loader import load_entries
+from wippy.registry.loader import load_entries
 
 from .host_helpers import write
 

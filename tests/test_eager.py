@@ -5,7 +5,7 @@ import asyncio
 
 import pytest
 
-from wippy.eager import run_until
+from wippy.aio import run_until
 
 pytestmark = pytest.mark.anyio
 

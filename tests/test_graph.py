@@ -1,9 +1,9 @@
 import pytest
 
 from wippy.errors import ConfigErrors
-from wippy.graph import order
-from wippy.loader import load_entries
-from wippy.plan import prepare
+from wippy.registry.graph import order
+from wippy.registry.loader import load_entries
+from wippy.registry.plan import prepare
 
 from .host_helpers import make_kinds, write
 
@@ -131,7 +131,7 @@ def test_unknown_kind_validation_and_lua_problems_all_at_once(tmp_path):
 
 def test_kinds_table_covers_the_tutorial_and_refuses_duplicates():
     from wippy.kinds import CORE_KINDS, all_kinds, merge
-    from wippy.loader import load_entries as load
+    from wippy.registry.loader import load_entries as load
     from .test_loader import TUTORIAL
 
     kinds = all_kinds()
@@ -143,8 +143,8 @@ def test_kinds_table_covers_the_tutorial_and_refuses_duplicates():
 
 def test_tutorial_levels_match_the_reference_boot_timeline():
     # reference §5.8: the same three levels, lexical within each
-    from wippy.config import decode
-    from wippy.graph import check_references
+    from wippy.registry.config import decode
+    from wippy.registry.graph import check_references
     from wippy.kinds import all_kinds
     from .test_loader import TUTORIAL
 

@@ -3,8 +3,8 @@ from pathlib import Path
 import pytest
 
 from wippy.errors import ConfigErrors
-from wippy.loader import definition_files, load_dir, load_entries
-from wippy.overrides import apply_overrides, coerce, parse_override
+from wippy.registry.loader import definition_files, load_dir, load_entries
+from wippy.registry.overrides import apply_overrides, coerce, parse_override
 
 from .host_helpers import write
 

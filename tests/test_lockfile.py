@@ -5,7 +5,7 @@ import pytest
 import yaml
 
 from wippy.errors import ConfigErrors
-from wippy.lockfile import Lock, init_lock, read_lock, render_lock, write_lock
+from wippy.registry.lockfile import Lock, init_lock, read_lock, render_lock, write_lock
 
 
 def test_fresh_lock_matches_go_output(tmp_path):

@@ -4,7 +4,7 @@ import logging
 import pytest
 
 from wippy.errors import ConfigErrors
-from wippy.loader import load_entries
+from wippy.registry.loader import load_entries
 from wippy.runtime import Runtime
 
 from . import host_helpers

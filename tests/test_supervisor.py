@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from wippy.config import Lifecycle, RestartPolicy
+from wippy.registry.config import Lifecycle, RestartPolicy
 from wippy.errors import WippyError
 from wippy.supervisor import StartupFailed, Supervisor, backoff_delay
 

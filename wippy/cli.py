@@ -22,10 +22,10 @@ from typing import Any, TextIO
 import yaml
 
 from . import __version__
-from .config import suggest
-from .entry import Entry
+from .registry.config import suggest
+from .registry.entry import Entry
 from .errors import ConfigErrors
-from .lockfile import DEFAULT_MODULES, DEFAULT_SRC, LOCK_NAME, init_lock, read_lock
+from .registry.lockfile import DEFAULT_MODULES, DEFAULT_SRC, LOCK_NAME, init_lock, read_lock
 from .logs import fields, setup_logging
 
 log = logging.getLogger("wippy")

@@ -17,15 +17,15 @@ import inspect
 import logging
 from typing import Any
 
-from .config import Lifecycle
-from .entry import Entry
+from .registry.config import Lifecycle
+from .registry.entry import Entry
 from .errors import ConfigError, ConfigErrors, WippyError
 from .kinds.base import BuildContext, Kind, Service
-from .loader import load_entries
-from .lockfile import Lock
+from .registry.loader import load_entries
+from .registry.lockfile import Lock
 from .logs import fields
-from .overrides import apply_overrides
-from .plan import Plan, prepare
+from .registry.overrides import apply_overrides
+from .registry.plan import Plan, prepare
 from .supervisor import StartupFailed, Supervisor, describe
 
 log = logging.getLogger("wippy.runtime")

@@ -35,7 +35,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
 
-from .config import Lifecycle, RestartPolicy
+from .registry.config import Lifecycle, RestartPolicy
 from .errors import WippyError
 from .logs import fields
 

@@ -8,7 +8,7 @@ from wippy.http import HttpServer, ServerOptions
 from wippy.http.state import HttpCall
 from wippy.lua.engine import LuaEngine
 from wippy.lua.modules import MODULES
-from wippy.lua.modules.http import HttpModule
+from wippy.lua.modules.http.module import HttpModule
 
 
 def modules(extra: dict[str, Any] | None = None) -> dict[str, Any]:

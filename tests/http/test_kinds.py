@@ -1,8 +1,8 @@
 """http.service / http.router / http.endpoint: config checks and build-time errors."""
 import pytest
 
-from wippy.config import decode
-from wippy.entry import Entry
+from wippy.registry.config import decode
+from wippy.registry.entry import Entry
 from wippy.errors import ConfigError, Origin
 from wippy.http import HttpServer, RouterDef
 from wippy.kinds.base import BuildContext

@@ -2,7 +2,7 @@
 import httpx
 import pytest
 
-from wippy.entry import Entry
+from wippy.registry.entry import Entry
 from wippy.errors import ConfigErrors, Origin
 from wippy.kinds import function, http
 from wippy.lua.engine import LuaEngine

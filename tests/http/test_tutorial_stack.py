@@ -13,9 +13,9 @@ import httpx
 import pytest
 
 from wippy.kinds import function
-from wippy.loader import load_entries
+from wippy.registry.loader import load_entries
 from wippy.lua.engine import LuaEngine
-from wippy.overrides import apply_overrides
+from wippy.registry.overrides import apply_overrides
 from wippy.runtime import Runtime
 
 from .helpers import modules

@@ -6,10 +6,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from wippy import gozone
-from wippy.gotime import RFC3339, format_time, parse_duration
-from wippy.gotime_parse import ParseError, parse_time
-from wippy.gozone import UTC, FixedZone, load_zone
+from wippy.lua.modules.time import zone as gozone
+from wippy.lua.modules.time.format import RFC3339, format_time, parse_duration
+from wippy.lua.modules.time.parse import ParseError, parse_time
+from wippy.lua.modules.time.zone import UTC, FixedZone, load_zone
 
 NY = load_zone("America/New_York")
 SEC = 1703862245  # 2023-12-29T15:04:05Z, a Friday

@@ -1,4 +1,4 @@
-"""lib.json_text (wippy/lua/json_text.lua): JSON written in Lua for common shapes must be
+"""lib.json_text (wippy/lua/modules/json/json_text.lua): JSON written in Lua for common shapes must be
 byte-identical to wippy.jsonx.encode, and anything else must be left to Python (nil)."""
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from wippy import jsonx
+from wippy.lua.modules.json import codec as jsonx
 from wippy.lua.convert import ConversionError
 from wippy.lua.engine import LuaEngine
 

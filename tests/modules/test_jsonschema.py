@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from tests.modules.lua import values
-from wippy.jsonschema_lite import SchemaError, Validator, compile_schema
+from wippy.lua.modules.json.schema import SchemaError, Validator, compile_schema
 
 USER = {
     "type": "object",

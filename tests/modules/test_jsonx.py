@@ -1,4 +1,4 @@
-"""wippy.jsonx: the Go runtime's JSON rules, shared by the json and http modules."""
+"""wippy.lua.modules.json.codec: the Go runtime's JSON rules, shared by the json and http modules."""
 from __future__ import annotations
 
 import json
@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from wippy import jsonx
+from wippy.lua.modules.json import codec as jsonx
 from wippy.errors import WippyError
 
 

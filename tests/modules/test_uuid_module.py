@@ -8,7 +8,7 @@ import uuid as pyuuid
 import pytest
 
 from tests.modules.lua import lua, values
-from wippy.lua.modules import uuid as helpers
+from wippy.lua.modules.uuid import module as helpers
 
 CANONICAL = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 NS_DNS = "6ba7b810-9dad-11d1-80b4-00c04fd430c8"

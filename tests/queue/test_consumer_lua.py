@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from wippy.lua.engine import LuaEngine
-from wippy.lua.modules.queue import QueueModule
+from wippy.lua.modules.queue.module import QueueModule
 from wippy.queue import Consumer, MemoryDriver, Queue, RetryPolicy, lua_invoker
 
 from .helpers import wait_until

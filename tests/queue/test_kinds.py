@@ -5,8 +5,8 @@ import asyncio
 
 import pytest
 
-from wippy.config import decode
-from wippy.entry import Entry
+from wippy.registry.config import decode
+from wippy.registry.entry import Entry
 from wippy.errors import ConfigErrors
 from wippy.kinds import merge
 from wippy.kinds.base import BuildContext
@@ -15,8 +15,8 @@ from wippy.kinds.consumer import ConsumerKind
 from wippy.kinds.function import KINDS as FUNCTION_KINDS
 from wippy.kinds.queue import KINDS as QUEUE_KINDS
 from wippy.kinds.queue import MemoryDriverKind, QueueKind
-from wippy.lua.modules.queue import QueueModule
-from wippy.plan import prepare
+from wippy.lua.modules.queue.module import QueueModule
+from wippy.registry.plan import prepare
 from wippy.queue import Consumer, MemoryDriver, Queue
 from wippy.runtime import Runtime
 

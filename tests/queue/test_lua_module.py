@@ -11,7 +11,7 @@ import pytest
 from tests.lua_helpers import run_lua
 from wippy.errors import INTERNAL, INVALID, TIMEOUT, UNAVAILABLE
 from wippy.lua.engine import LuaEngine
-from wippy.lua.modules.queue import QueueModule
+from wippy.lua.modules.queue.module import QueueModule
 from wippy.queue import ACK, Delivery, MemoryDriver, MemoryQueueOptions, Queue, new_message
 
 from .helpers import wait_until

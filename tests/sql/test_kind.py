@@ -3,8 +3,8 @@ import logging
 
 import pytest
 
-from wippy.config import decode
-from wippy.entry import Entry
+from wippy.registry.config import decode
+from wippy.registry.entry import Entry
 from wippy.kinds.base import BuildContext
 from wippy.kinds.sql import KINDS, SQLiteKind
 from wippy.sql import Database

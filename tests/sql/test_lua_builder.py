@@ -6,7 +6,7 @@ import pytest
 from tests.lua_helpers import run_lua
 from wippy.errors import INVALID
 from wippy.lua.engine import LuaEngine
-from wippy.lua.modules.sql import SqlModule
+from wippy.lua.modules.sql.module import SqlModule
 from wippy.sql import Database
 
 pytestmark = pytest.mark.anyio

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from wippy.lua.engine import LuaEngine
-from wippy.lua.modules.sql import SqlModule
+from wippy.lua.modules.sql.module import SqlModule
 from wippy.sql import Database
 
 from .lua_stubs import STUBS

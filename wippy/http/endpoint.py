@@ -15,7 +15,7 @@ import asyncio
 import logging
 from typing import Any
 
-from ..eager import run_until
+from ..aio import run_until
 from ..errors import WippyError
 from ..logs import fields
 from .exchange import Exchange

@@ -5,20 +5,13 @@ import; this table is the one place that says which kinds exist.
 
     from wippy.kinds import all_kinds
     kinds = all_kinds()          # {"db.sql.sqlite": SQLiteKind(), ...}
-
-`KINDS` (module attribute) is the same table, computed on first access.
 """
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
-from ..entry import Entry
+from ..registry.entry import Entry
 from .base import BuildContext, Kind
-
-# The family modules, in the order their kinds are merged.
-FAMILIES = ("sql", "queue", "consumer", "http", "function", "process")
-
 
 class RegistryEntryKind(Kind):
     """`registry.entry`: arbitrary data stored without a listener (no config, no object)."""
@@ -47,30 +40,8 @@ def merge(*groups: list[Kind] | tuple[Kind, ...]) -> dict[str, Kind]:
 
 
 def all_kinds() -> dict[str, Kind]:
-    """The full table: core kinds plus every family's KINDS."""
-    groups: list[Any] = [CORE_KINDS]
-    for family in FAMILIES:
-        module_name = f"{__name__}.{family}"
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError as exc:
-            if exc.name != module_name:
-                raise  # the family exists but one of its imports is broken: show that
-            raise ImportError(f"kind family {module_name} is missing; the runtime needs "
-                              f"{', '.join(f'{__name__}.{f}' for f in FAMILIES)}",
-                              name=module_name) from exc
-        groups.append(module.KINDS)
-    return merge(*groups)
-
-
-_table: dict[str, Kind] | None = None
-
-
-def __getattr__(name: str) -> Any:
-    # `from wippy.kinds import KINDS` builds the table once, on demand.
-    global _table
-    if name == "KINDS":
-        if _table is None:
-            _table = all_kinds()
-        return _table
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    """The full table: core kinds plus every family's KINDS, in this order."""
+    # Imported here, not at the top: the families import .base, which loads this package first.
+    from . import consumer, function, http, process, queue, sql
+    return merge(CORE_KINDS, sql.KINDS, queue.KINDS, consumer.KINDS, http.KINDS,
+                 function.KINDS, process.KINDS)

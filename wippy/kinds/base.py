@@ -20,7 +20,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
-from ..entry import Entry
+from ..registry.entry import Entry
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..lua.engine import LuaEngine

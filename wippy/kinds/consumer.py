@@ -4,8 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..config import Lifecycle, spec
-from ..entry import Entry
+from ..registry.config import Lifecycle, spec
+from ..registry.entry import Entry
 from ..queue import Consumer, Queue, lua_invoker
 from .base import BuildContext, Kind
 

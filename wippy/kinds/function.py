@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..config import spec
-from ..entry import Entry
+from ..registry.config import spec
+from ..registry.entry import Entry
 from ..lua.call import FunctionDef
 from .base import BuildContext, Kind
 
@@ -57,7 +57,7 @@ def check_lua(entry: Entry, cfg: Any) -> list[str]:
         if ":" in name:
             problems.append(f"modules[{i}]: module cannot have a namespace ({name!r})")
         elif name not in engine.modules:
-            from ..config import suggest
+            from ..registry.config import suggest
             problems.append(f"modules[{i}]: unknown module {name!r}{suggest(name, engine.modules)}; "
                             f"available: {', '.join(sorted(engine.modules))}")
     if cfg.imports:

@@ -16,8 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..config import Lifecycle, spec
-from ..entry import Entry
+from ..registry.config import Lifecycle, spec
+from ..registry.entry import Entry
 from ..errors import ConfigError
 from ..http import HttpServer, RouterDef, RoutingError, ServerOptions, parse_addr
 from ..http import middleware

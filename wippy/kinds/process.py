@@ -12,8 +12,8 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from ..config import Lifecycle, spec
-from ..entry import Entry
+from ..registry.config import Lifecycle, spec
+from ..registry.entry import Entry
 from ..lua.call import CallResult, FunctionDef
 from .base import BuildContext, Kind
 from .function import Limits, check_lua

@@ -21,8 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..config import Lifecycle, spec
-from ..entry import Entry
+from ..registry.config import Lifecycle, spec
+from ..registry.entry import Entry
 from ..sql import MEMORY, Database, Settings
 from .base import BuildContext, Kind
 

@@ -14,7 +14,7 @@ import sys
 import time
 from typing import Any
 
-from ..eager import run_until
+from ..aio import run_until
 from ..errors import INTERNAL, INVALID, TIMEOUT, WippyError
 from .call import Call, CallResult, FunctionDef
 from .modules.base import LuaModule

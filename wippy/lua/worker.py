@@ -30,7 +30,7 @@ log = logging.getLogger("wippy.lua")
 
 BOOT_SOURCE = resources.files("wippy.lua").joinpath("boot.lua").read_text()
 PATTERNS_SOURCE = resources.files("wippy.lua").joinpath("patterns.lua").read_text()
-JSON_TEXT_SOURCE = resources.files("wippy.lua").joinpath("json_text.lua").read_text()
+JSON_TEXT_SOURCE = resources.files("wippy.lua.modules.json").joinpath("json_text.lua").read_text()
 HOOK_COUNT = 10_000
 
 START, RESUME, CANCEL = "start", "resume", "cancel"

@@ -21,7 +21,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-from ..config import spec
+from ..registry.config import spec
 from .driver import Driver, Subscription
 from .errors import QueueFull, queue_closed, queue_not_found
 from .message import Delivery, Message

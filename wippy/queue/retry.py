@@ -5,7 +5,7 @@ import random
 from dataclasses import dataclass
 from typing import Callable
 
-from ..config import spec
+from ..registry.config import spec
 
 
 @dataclass

@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 from .base import LuaModule
-from .errors import ErrorsModule
-from .http import HttpModule
-from .json import JsonModule
-from .logger import LoggerModule
-from .time import TimeModule
-from .uuid import UuidModule
-from .queue import QueueModule
-from .sql import SqlModule
+from .errors.module import ErrorsModule
+from .http.module import HttpModule
+from .json.module import JsonModule
+from .logger.module import LoggerModule
+from .time.module import TimeModule
+from .uuid.module import UuidModule
+from .queue.module import QueueModule
+from .sql.module import SqlModule
 
 MODULES: dict[str, LuaModule] = {
     "errors": ErrorsModule(),

@@ -9,11 +9,11 @@ from __future__ import annotations
 from importlib import resources
 from typing import Any
 
-from ...entry import qualify, split_id
-from ...errors import INVALID, WippyError
-from ...queue import ACK, NACK, Queue, new_message
-from ...queue.errors import queue_not_found, released
-from .base import LuaModule
+from ....registry.entry import qualify, split_id
+from ....errors import INVALID, WippyError
+from ....queue import ACK, NACK, Queue, new_message
+from ....queue.errors import queue_not_found, released
+from ..base import LuaModule
 
 PENDING = "queue.pending"          # call.state key: the message waiting for room
 HEADER_TYPES = (str, bool, int, float)

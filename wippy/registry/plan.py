@@ -14,9 +14,9 @@ from typing import Any, Callable
 
 from .config import decode, suggest
 from .entry import Entry
-from .errors import ConfigError, ConfigErrors
+from ..errors import ConfigError, ConfigErrors
 from .graph import Graph, check_references, order
-from .kinds.base import Kind
+from ..kinds.base import Kind
 
 # Kinds whose `source` is Lua code and whose `modules` name Lua modules.
 LUA_SUFFIX = ".lua"

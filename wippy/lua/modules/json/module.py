@@ -5,11 +5,11 @@ from typing import Any
 
 import lupa.lua54 as lupa
 
-from ... import jsonx
-from ...errors import INTERNAL, INVALID, WippyError
-from ...jsonschema_lite import SchemaError, Validator, compile_schema, summary
-from ..convert import ConversionError
-from .base import LuaModule
+from . import codec as jsonx
+from ....errors import INTERNAL, INVALID, WippyError
+from .schema import SchemaError, Validator, compile_schema, summary
+from ...convert import ConversionError
+from ..base import LuaModule
 
 
 def _invalid(message: str, details: dict | None = None) -> WippyError:

@@ -11,9 +11,9 @@ from __future__ import annotations
 from importlib import resources
 from typing import Any
 
-from ... import jsonx
-from ...errors import INTERNAL, INVALID, WippyError
-from .base import LuaModule, LuaRaise
+from ..json import codec as jsonx
+from ....errors import INTERNAL, INVALID, WippyError
+from ..base import LuaModule, LuaRaise
 
 NO_CONTEXT = "no HTTP request context found"
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from .config import suggest
 from .entry import Entry
-from .errors import ConfigError, ConfigErrors, Origin
+from ..errors import ConfigError, ConfigErrors, Origin
 
 
 _INT = re.compile(r"^[-+]?[0-9]+$")

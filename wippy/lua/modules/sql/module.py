@@ -25,13 +25,13 @@ from __future__ import annotations
 from importlib import resources
 from typing import Any
 
-from ...entry import qualify, split_id
-from ...errors import INVALID, NOT_FOUND, WippyError
-from ...sql import Database, Statement, Transaction
-from ...sql.fastpath import MISS
-from ...sql.builder import render, render_cond
-from ...sql.statements import READ, classify
-from .base import LuaModule
+from ....registry.entry import qualify, split_id
+from ....errors import INVALID, NOT_FOUND, WippyError
+from ....sql import Database, Statement, Transaction
+from ....sql.fastpath import MISS
+from ....sql.builder import render, render_cond
+from ....sql.statements import READ, classify
+from ..base import LuaModule
 
 STATE_KEY = "sql"
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from .errors import ConfigError, ConfigErrors, Origin
+from ..errors import ConfigError, ConfigErrors, Origin
 
 LOCK_NAME = "wippy.lock"
 DEFAULT_SRC = "./src"

@@ -21,9 +21,9 @@ import typing
 from dataclasses import MISSING, dataclass, field
 from typing import Any
 
-from .duration import parse_duration
+from ..duration import parse_duration
 from .entry import Entry, qualify
-from .errors import ConfigError
+from ..errors import ConfigError
 
 
 def spec(default: Any = MISSING, *, default_factory: Any = MISSING, required: bool = False,

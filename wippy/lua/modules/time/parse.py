@@ -5,8 +5,8 @@ Errors carry Go's messages, e.g.
 """
 from __future__ import annotations
 
-from .gotime import is_digit, next_chunk, quote
-from .gozone import (DAYS_BEFORE, MONTHS, UTC, WEEKDAYS, FixedZone, Zone, civil_to_local_sec,
+from .format import is_digit, next_chunk, quote
+from .zone import (DAYS_BEFORE, MONTHS, UTC, WEEKDAYS, FixedZone, Zone, civil_to_local_sec,
                      days_in, is_leap)
 
 

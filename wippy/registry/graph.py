@@ -12,7 +12,7 @@ from typing import Any
 
 from .config import references, suggest
 from .entry import Entry
-from .errors import ConfigError, ConfigErrors, Origin
+from ..errors import ConfigError, ConfigErrors, Origin
 
 
 @dataclass

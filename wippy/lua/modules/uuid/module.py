@@ -12,9 +12,9 @@ import secrets
 import threading
 import time
 
-from ...errors import INVALID, WippyError
-from ...ids import uuid4
-from .base import LuaModule
+from ....errors import INVALID, WippyError
+from ....ids import uuid4
+from ..base import LuaModule
 
 _HEX32 = re.compile(r"[0-9a-fA-F]{32}")
 _GREGORIAN_OFFSET = 0x01B21DD213814000     # 100 ns intervals from 1582-10-15 to 1970-01-01

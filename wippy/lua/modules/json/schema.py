@@ -20,7 +20,7 @@ import uuid
 from datetime import date, datetime, time as dtime
 from typing import Any, Callable
 
-from . import jsonx
+from . import codec as jsonx
 
 ANNOTATIONS = {"$schema", "$id", "$comment", "$anchor", "title", "description", "default",
                "examples", "deprecated", "readOnly", "writeOnly", "$defs", "definitions",

@@ -10,8 +10,8 @@ import logging
 from importlib import resources
 from typing import Any
 
-from ...errors import WippyError
-from .base import LuaModule
+from ....errors import WippyError
+from ..base import LuaModule
 
 LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warn": logging.WARNING,
           "error": logging.ERROR}

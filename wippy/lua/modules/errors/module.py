@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from importlib import resources
 
-from .base import LuaModule
+from ..base import LuaModule
 
 
 class ErrorsModule(LuaModule):

@@ -6,7 +6,7 @@ lives in `gotime_parse.py`; both share `next_chunk`.
 """
 from __future__ import annotations
 
-from .gozone import MONTHS, WEEKDAYS, Civil
+from .zone import MONTHS, WEEKDAYS, Civil
 
 RFC3339 = "2006-01-02T15:04:05Z07:00"
 _TZ_STDS = ("-070000", "-07:00:00", "-0700", "-07:00", "-07")

@@ -11,11 +11,11 @@ import asyncio
 import time as _clock
 from importlib import resources
 
-from ... import gozone
-from ...errors import INVALID, NOT_FOUND, WippyError
-from ...gotime import format_time, parse_duration
-from ...gotime_parse import ParseError, parse_time
-from .base import LuaModule
+from . import zone as gozone
+from ....errors import INVALID, NOT_FOUND, WippyError
+from .format import format_time, parse_duration
+from .parse import ParseError, parse_time
+from ..base import LuaModule
 
 
 def _zone(name: str | None, offset: int | None, zone: str | None) -> gozone.Zone:

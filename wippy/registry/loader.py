@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from .entry import Entry
-from .errors import ConfigError, ConfigErrors, Origin
+from ..errors import ConfigError, ConfigErrors, Origin
 from .yaml_lines import LineDict, LineList, parse_json, parse_yaml
 
 DEFINITION_SUFFIXES = (".yaml", ".yml", ".json")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import Origin
+from ..errors import Origin
 
 
 def split_id(text: str) -> tuple[str, str]:

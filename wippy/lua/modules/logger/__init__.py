@@ -1,0 +1,1 @@
+"""The Lua `logger` module: its host side (module.py), its Lua side and private helpers."""
