@@ -3,7 +3,7 @@ from dataclasses import dataclass
 import pytest
 
 from wippy.registry.config import Lifecycle, decode, references, spec
-from wippy.duration import format_duration, parse_duration, to_nanoseconds
+from wippy.duration import parse_duration
 from wippy.registry.loader import load_entries
 
 from .host_helpers import write
@@ -83,7 +83,7 @@ def test_required_limits_types_and_choices(tmp_path):
         "defs.yaml:7: app:demo: ratio: must be a number, got 'high'",
         "defs.yaml:8: app:demo: enabled: must be true or false, got 'yes'",
         "defs.yaml:9: app:demo: pool.max_size: must be at least 1, got 0",
-        "defs.yaml:9: app:demo: pool.idle: invalid duration '5 minutes' "
+        "defs.yaml:9: app:demo: pool.idle: unknown unit \" minutes\" in duration \"5 minutes\" "
         "(use Go syntax such as \"300ms\", \"5s\", \"1h30m\")",
     ]
 
@@ -115,15 +115,10 @@ def test_parse_duration(text, seconds):
     assert parse_duration(text) == pytest.approx(seconds)
 
 
-@pytest.mark.parametrize("text", ["", "5", "1x", "s", "1.5.5s", "1 s"])
+@pytest.mark.parametrize("text", ["", "5", "1x", "s", "1.5.5s", "1 s", " 5s", "5s "])
 def test_parse_duration_rejects(text):
     with pytest.raises(ValueError):
         parse_duration(text)
-
-
-def test_format_duration_round_trip():
-    for text in ("1h30m0s", "1.5s", "300ms", "2µs", "7ns", "-1m0s", "0s"):
-        assert format_duration(to_nanoseconds(text)) == text
 
 
 @dataclass

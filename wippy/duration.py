@@ -1,68 +1,83 @@
-"""Go duration strings ("300ms", "1h30m", "-1.5s") to seconds and back."""
+"""Go duration strings ("300ms", "1h30m", "-1.5s"): the one parser, shared by the YAML config
+decoder and the Lua `time` module so both accept exactly what Go's time.ParseDuration accepts
+(no surrounding spaces, no bare numbers but "0")."""
 from __future__ import annotations
 
-import re
+_UNITS = {"ns": 1, "us": 1_000, "µs": 1_000, "μs": 1_000, "ms": 1_000_000,
+          "s": 1_000_000_000, "m": 60_000_000_000, "h": 3_600_000_000_000}
+_LIMIT = 1 << 63
 
-_UNITS = {
-    "ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3,
-    "s": 1.0, "m": 60.0, "h": 3600.0,
-}
-_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
+
+def parse_nanoseconds(text: str) -> int:
+    """Go's time.ParseDuration, exactly: nanoseconds, or ValueError with Go's message."""
+    invalid = ValueError(f"time: invalid duration {_quote(text)}")
+    s, neg = text, False
+    if s[:1] in ("-", "+"):
+        neg, s = s[0] == "-", s[1:]
+    if s == "0":
+        return 0
+    if not s:
+        raise invalid
+    total = 0
+    while s:
+        if not (s[0] == "." or "0" <= s[0] <= "9"):
+            raise invalid
+        i = 0
+        while _is_digit(s, i):
+            i += 1
+        whole = int(s[:i]) if i else 0
+        pre, s = i > 0, s[i:]
+        frac, scale, post = 0, 1, False
+        if s[:1] == ".":
+            j = 1
+            while _is_digit(s, j):
+                j += 1
+            digits, s = s[1:j], s[j:]
+            post = bool(digits)
+            for ch in digits:  # stop gaining precision where Go's uint64 would overflow
+                if frac > (_LIMIT - 1) // 10:
+                    break
+                frac, scale = frac * 10 + int(ch), scale * 10
+        if not pre and not post:
+            raise invalid
+        k = 0
+        while k < len(s) and not (s[k] == "." or "0" <= s[k] <= "9"):
+            k += 1
+        if k == 0:
+            raise ValueError(f"time: missing unit in duration {_quote(text)}")
+        unit_name, s = s[:k], s[k:]
+        unit = _UNITS.get(unit_name)
+        if unit is None:
+            raise ValueError(f"time: unknown unit {_quote(unit_name)} in duration {_quote(text)}")
+        if whole > _LIMIT // unit:
+            raise invalid
+        value = whole * unit
+        if frac:
+            value += int(float(frac) * (float(unit) / scale))
+        total += value
+        if value > _LIMIT or total > _LIMIT:
+            raise invalid
+    if neg:
+        return -total
+    if total > _LIMIT - 1:
+        raise invalid
+    return total
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _is_digit(text: str, i: int) -> bool:
+    return i < len(text) and "0" <= text[i] <= "9"
 
 
 def parse_duration(text: str) -> float:
-    """Parse a Go duration string into seconds. Raises ValueError with the reason."""
+    """A config duration in seconds. Raises ValueError saying what Go syntax looks like."""
     if not isinstance(text, str):
         raise ValueError(f"duration must be a string like \"5s\", got {text!r}")
-    s = text.strip()
-    if not s:
-        raise ValueError("empty duration")
-    sign = 1.0
-    if s[0] in "+-":
-        sign = -1.0 if s[0] == "-" else 1.0
-        s = s[1:]
-    if s == "0":
-        return 0.0
-    pos, total = 0, 0.0
-    while pos < len(s):
-        m = _PART.match(s, pos)
-        if not m:
-            raise ValueError(
-                f"invalid duration {text!r} (use Go syntax such as \"300ms\", \"5s\", \"1h30m\")")
-        total += float(m.group(1)) * _UNITS[m.group(2)]
-        pos = m.end()
-    return sign * total
-
-
-def to_nanoseconds(text: str) -> int:
-    """Parse a Go duration string into integer nanoseconds."""
-    return round(parse_duration(text) * 1e9)
-
-
-def format_duration(ns: int) -> str:
-    """Format nanoseconds the way Go's time.Duration.String() does."""
-    if ns == 0:
-        return "0s"
-    neg = ns < 0
-    u = -ns if neg else ns
-    if u < 1000:
-        out = f"{u}ns"
-    elif u < 1_000_000:
-        out = _trim(u / 1e3) + "µs"
-    elif u < 1_000_000_000:
-        out = _trim(u / 1e6) + "ms"
-    else:
-        out = ""
-        h, rem = divmod(u, 3_600_000_000_000)
-        m, rem = divmod(rem, 60_000_000_000)
-        if h:
-            out += f"{h}h"
-        if h or m:
-            out += f"{m}m"
-        out += _trim(rem / 1e9) + "s"
-    return ("-" if neg else "") + out
-
-
-def _trim(x: float) -> str:
-    text = f"{x:.9f}".rstrip("0").rstrip(".")
-    return text or "0"
+    try:
+        return parse_nanoseconds(text) / 1e9
+    except ValueError as exc:
+        raise ValueError(f"{str(exc).removeprefix('time: ')} "
+                         f"(use Go syntax such as \"300ms\", \"5s\", \"1h30m\")") from None
