@@ -88,7 +88,7 @@ class ResourceKind(Kind):
     config = ResourceConfig
 
     def validate(self, entry, cfg):
-        return ["size: must be even"] if cfg.size % 2 else []
+        return [("size", "must be even")] if cfg.size % 2 else []
 
     def build(self, entry, cfg, ctx):
         if cfg.fail_build:

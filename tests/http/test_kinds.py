@@ -18,7 +18,7 @@ def entry(name, kind, data=None, meta=None):
 def problems(e):
     kind = KIND[e.kind]
     cfg, errors = decode(e, kind.config)
-    return [str(x) for x in errors] + kind.validate(e, cfg)
+    return [str(x) for x in errors] + [f"{f}: {m}" for f, m in kind.validate(e, cfg)]
 
 
 def test_tutorial_entries_are_valid():

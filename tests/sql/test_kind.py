@@ -16,7 +16,8 @@ def problems(data):
     kind = SQLiteKind()
     entry = Entry("app", "db", kind.name, data=data)
     cfg, errors = decode(entry, kind.config)
-    return cfg, [str(e) for e in errors] + (kind.validate(entry, cfg) if not errors else [])
+    return cfg, [str(e) for e in errors] + ([f"{f}: {m}" for f, m in kind.validate(entry, cfg)]
+                                           if not errors else [])
 
 
 def build(data, tmp_path=None):

@@ -29,15 +29,15 @@ NOT_YET = ("compress", "ratelimit", "real_ip", "metrics", "sendfile", "endpoint_
            "resource_firewall", "websocket_relay", "sse_relay", "token_auth")
 
 
-def check(names: list[str], options: dict[str, Any], field: str) -> list[str]:
-    """Problems with a middleware list and its options, as "field: message" strings."""
+def check(names: list[str], options: dict[str, Any], field: str) -> list[tuple[str, str]]:
+    """Problems with a middleware list and its options, as (field, message) pairs."""
     problems = []
     supported = ", ".join(sorted(SUPPORTED))
     for i, name in enumerate(names):
         if name in SUPPORTED:
             continue
         what = "is not supported yet" if name in NOT_YET else "is unknown"
-        problems.append(f"{field}[{i}]: middleware {name!r} {what}; supported: {supported}")
+        problems.append((f"{field}[{i}]", f"middleware {name!r} {what}; supported: {supported}"))
     opt_field = "options" if field == "middleware" else "post_options"
     active = [SUPPORTED[n] for n in names if n in SUPPORTED]
     for key, value in (options or {}).items():
@@ -45,14 +45,14 @@ def check(names: list[str], options: dict[str, Any], field: str) -> list[str]:
         if not any(kind.option_ok(key) for kind in active):
             owner = key.split(".", 1)[0]
             if owner in SUPPORTED and owner not in names:
-                problems.append(f"{opt_field}.{key}: option for middleware {owner!r}, which is "
-                                f"not listed in {field}")
+                problems.append((f"{opt_field}.{key}", f"option for middleware {owner!r}, which is "
+                                f"not listed in {field}"))
             else:
                 known = sorted(k for kind in active for k in kind.options)
-                problems.append(f"{opt_field}.{key}: unknown option; known: "
-                                f"{', '.join(known) or '(no middleware configured)'}")
+                problems.append((f"{opt_field}.{key}", f"unknown option; known: "
+                                f"{', '.join(known) or '(no middleware configured)'}"))
         elif isinstance(value, dict):
-            problems.append(f"{opt_field}.{key}: must be a string")
+            problems.append((f"{opt_field}.{key}", f"must be a string"))
     return problems
 
 

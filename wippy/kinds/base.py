@@ -73,8 +73,10 @@ class Kind:
     # Human summary for `docs/kinds.md` and error messages.
     summary: ClassVar[str] = ""
 
-    def validate(self, entry: Entry, cfg: Any) -> list[str]:
-        """Checks beyond field types: return "field: message" strings. Optional."""
+    def validate(self, entry: Entry, cfg: Any) -> list[tuple[str, str]]:
+        """Checks beyond field types, as (field, message) pairs; field is the data field's
+        path ("tls.mode", "modules[2]") or "meta.x" for a meta field, or None for the entry
+        as a whole. Optional."""
         return []
 
     def build(self, entry: Entry, cfg: Any, ctx: BuildContext) -> Any:

@@ -29,17 +29,17 @@ class ConsumerKind(Kind):
     config = ConsumerConfig
     summary = "Feeds a queue's messages to a function, `concurrency` at a time."
 
-    def validate(self, entry: Entry, cfg: ConsumerConfig) -> list[str]:
+    def validate(self, entry: Entry, cfg: ConsumerConfig) -> list[tuple[str, str]]:
         problems = []
         if not cfg.queue:
-            problems.append("queue: queue ID is required")
+            problems.append(("queue", "queue ID is required"))
         if not cfg.func:
-            problems.append("func: function ID is required")
+            problems.append(("func", "function ID is required"))
         if cfg.concurrency > MAX_CONCURRENCY:
-            problems.append(f"concurrency: concurrency {cfg.concurrency} exceeds maximum "
-                            f"{MAX_CONCURRENCY}")
+            problems.append(("concurrency", f"concurrency {cfg.concurrency} exceeds maximum "
+                            f"{MAX_CONCURRENCY}"))
         if cfg.prefetch > MAX_PREFETCH:
-            problems.append(f"prefetch: prefetch {cfg.prefetch} exceeds maximum {MAX_PREFETCH}")
+            problems.append(("prefetch", f"prefetch {cfg.prefetch} exceeds maximum {MAX_PREFETCH}"))
         return problems
 
     def build(self, entry: Entry, cfg: ConsumerConfig, ctx: BuildContext) -> Consumer:

@@ -1,5 +1,5 @@
 """function.lua: a Lua function entry, compiled at load and called by endpoints,
-consumers and other code (reference §2.10)."""
+consumers and other code."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -9,18 +9,6 @@ from ..registry.config import spec
 from ..registry.entry import Entry
 from ..lua.call import FunctionDef
 from .base import BuildContext, Kind
-
-_checker = None
-
-
-def lua_checker():
-    """A shared, never-started engine used only for syntax checks."""
-    global _checker
-    if _checker is None:
-        from ..lua.engine import LuaEngine
-        _checker = LuaEngine({})
-    return _checker
-
 
 @dataclass
 class Limits:
@@ -49,24 +37,17 @@ class FunctionConfig:
     limits: Limits = spec(default_factory=Limits)
 
 
-def check_lua(entry: Entry, cfg: Any) -> list[str]:
-    """Problems shared by function.lua and process.lua: modules, imports, syntax."""
+def check_lua(entry: Entry, cfg: Any) -> list[tuple[str, str]]:
+    """Problems shared by function.lua and process.lua that need no Lua engine. The Lua
+    syntax and the module names are checked once, by the plan, with the runtime's engine
+    and modules (wippy/registry/plan.py)."""
     problems = []
-    engine = lua_checker()
     for i, name in enumerate(cfg.modules or []):
         if ":" in name:
-            problems.append(f"modules[{i}]: module cannot have a namespace ({name!r})")
-        elif name not in engine.modules:
-            from ..registry.config import suggest
-            problems.append(f"modules[{i}]: unknown module {name!r}{suggest(name, engine.modules)}; "
-                            f"available: {', '.join(sorted(engine.modules))}")
+            problems.append((f"modules[{i}]", f"module cannot have a namespace ({name!r})"))
     if cfg.imports:
-        problems.append("imports: library.lua imports are not supported yet; "
-                        "inline the library code or declare a module")
-    if isinstance(cfg.source, str):
-        err = engine.check_source(cfg.source, entry.id)
-        if err:
-            problems.append(f"source: Lua syntax error: {err}")
+        problems.append(("imports", "library.lua imports are not supported yet; "
+                         "inline the library code or declare a module"))
     return problems
 
 
@@ -75,10 +56,10 @@ class FunctionKind(Kind):
     config = FunctionConfig
     summary = "A Lua function called by endpoints, consumers and processes."
 
-    def validate(self, entry: Entry, cfg: FunctionConfig) -> list[str]:
+    def validate(self, entry: Entry, cfg: FunctionConfig) -> list[tuple[str, str]]:
         problems = check_lua(entry, cfg)
         if cfg.method is not None and not cfg.method.strip():
-            problems.append("method: method is required")
+            problems.append(("method", "method is required"))
         return problems
 
     def build(self, entry: Entry, cfg: FunctionConfig, ctx: BuildContext) -> FunctionDef:

@@ -76,26 +76,26 @@ class ServiceKind(Kind):
     config = ServiceConfig
     summary = "An HTTP server (uvicorn) serving the endpoints of its routers."
 
-    def validate(self, entry: Entry, cfg: ServiceConfig) -> list[str]:
+    def validate(self, entry: Entry, cfg: ServiceConfig) -> list[tuple[str, str]]:
         problems = []
         if cfg.addr is not None:
             try:
                 parse_addr(cfg.addr)
             except ValueError as exc:
-                problems.append(f"addr: {exc}")
+                problems.append(("addr", str(exc)))
         tls = cfg.tls
         if tls.mode == "auto":
-            problems.append('tls.mode: "auto" (ACME certificates) is not supported yet; '
-                            'use mode "manual" with cert and key files')
+            problems.append(('tls.mode', '"auto" (ACME certificates) is not supported yet; '
+                            'use mode "manual" with cert and key files'))
         elif tls.mode == "manual":
             if tls.cert_env or tls.key_env or tls.client_ca_env:
-                problems.append("tls: *_env fields are not supported yet; give cert/key paths")
+                problems.append(("tls", "*_env fields are not supported yet; give cert/key paths"))
             if not tls.cert or not tls.key:
-                problems.append('tls: mode "manual" needs both cert and key (PEM file paths)')
+                problems.append(('tls', 'mode "manual" needs both cert and key (PEM file paths)'))
         elif tls.cert or tls.key:
-            problems.append('tls.mode: set mode "manual" to use cert and key')
+            problems.append(('tls.mode', 'set mode "manual" to use cert and key'))
         if cfg.network:
-            problems.append("network: overlay networks are not supported yet; remove the field")
+            problems.append(("network", "overlay networks are not supported yet; remove the field"))
         return problems
 
     def build(self, entry: Entry, cfg: ServiceConfig, ctx: BuildContext) -> HttpServer:
@@ -125,12 +125,12 @@ class RouterKind(Kind):
     config = RouterConfig
     summary = "A group of endpoints on one http.service, with a path prefix and middleware."
 
-    def validate(self, entry: Entry, cfg: RouterConfig) -> list[str]:
+    def validate(self, entry: Entry, cfg: RouterConfig) -> list[tuple[str, str]]:
         problems = []
         try:
             normalize_prefix(cfg.prefix)
         except RoutingError as exc:
-            problems.append(f"prefix: {exc}")
+            problems.append(("prefix", str(exc)))
         problems += middleware.check(cfg.middleware, cfg.options, "middleware")
         problems += middleware.check(cfg.post_middleware, cfg.post_options, "post_middleware")
         return problems
@@ -157,17 +157,17 @@ class EndpointKind(Kind):
     config = EndpointConfig
     summary = "One route (method + path) of a router, answered by a Lua function."
 
-    def validate(self, entry: Entry, cfg: EndpointConfig) -> list[str]:
+    def validate(self, entry: Entry, cfg: EndpointConfig) -> list[tuple[str, str]]:
         problems = []
         if cfg.method is not None and cfg.method not in METHODS:
             hint = (f" (methods are uppercase: {cfg.method.upper()})"
                     if cfg.method.upper() in METHODS else f"; one of {', '.join(METHODS)}")
-            problems.append(f"method: invalid HTTP method: {cfg.method}{hint}")
+            problems.append(("method", f"invalid HTTP method: {cfg.method}{hint}"))
         if cfg.path is not None:
             try:
                 parse_pattern(rewrite_colon_params(cfg.path))
             except PatternError as exc:
-                problems.append(f"path: {exc}")
+                problems.append(("path", str(exc)))
         return problems
 
     def build(self, entry: Entry, cfg: EndpointConfig, ctx: BuildContext) -> Any:

@@ -39,7 +39,7 @@ class ProcessKind(Kind):
     config = ProcessConfig
     summary = "A Lua process definition, run by a process.service."
 
-    def validate(self, entry: Entry, cfg: ProcessConfig) -> list[str]:
+    def validate(self, entry: Entry, cfg: ProcessConfig) -> list[tuple[str, str]]:
         return check_lua(entry, cfg)
 
     def build(self, entry: Entry, cfg: ProcessConfig, ctx: BuildContext) -> FunctionDef:

@@ -51,13 +51,13 @@ class QueueKind(Kind):
     config = QueueConfig
     summary = "A named queue on a driver, with retry backoff and an optional dead-letter queue."
 
-    def validate(self, entry: Entry, cfg: QueueConfig) -> list[str]:
+    def validate(self, entry: Entry, cfg: QueueConfig) -> list[tuple[str, str]]:
         problems = []
         if not cfg.driver:
-            problems.append("driver: driver ID is required")
+            problems.append(("driver", "driver ID is required"))
         if cfg.dead_letter is not None and cfg.dead_letter.queue == entry.id:
-            problems.append("dead_letter.queue: a queue cannot dead-letter into itself; "
-                            "name another queue.queue entry")
+            problems.append(("dead_letter.queue", "a queue cannot dead-letter into itself; "
+                            "name another queue.queue entry"))
         return problems
 
     def build(self, entry: Entry, cfg: QueueConfig, ctx: BuildContext) -> Queue:

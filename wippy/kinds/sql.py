@@ -47,20 +47,20 @@ class SQLiteConfig:
     lifecycle: Lifecycle = spec(default_factory=Lifecycle)
 
 
-def _option_problems(options: dict[str, Any]) -> list[str]:
+def _option_problems(options: dict[str, Any]) -> list[tuple[str, str]]:
     problems = []
     sync = options.get("synchronous")
     if sync is not None and str(sync).upper() not in _SYNC:
-        problems.append(f"options.synchronous: must be one of {', '.join(_SYNC)}, got {sync!r}")
+        problems.append(("options.synchronous", f"must be one of {', '.join(_SYNC)}, got {sync!r}"))
     for key, (lo, hi) in _INT_OPTIONS.items():
         if key in options:
             try:
                 value = int(str(options[key]))
             except ValueError:
-                problems.append(f"options.{key}: must be an integer, got {options[key]!r}")
+                problems.append((f"options.{key}", f"must be an integer, got {options[key]!r}"))
                 continue
             if not lo <= value <= hi:
-                problems.append(f"options.{key}: must be between {lo} and {hi}, got {value}")
+                problems.append((f"options.{key}", f"must be between {lo} and {hi}, got {value}"))
     return problems
 
 
@@ -82,12 +82,12 @@ class SQLiteKind(Kind):
     summary = ("SQLite database (WAL, one group-committing writer, concurrent readers); "
                "used from Lua with sql.get(id).")
 
-    def validate(self, entry: Entry, cfg: SQLiteConfig) -> list[str]:
+    def validate(self, entry: Entry, cfg: SQLiteConfig) -> list[tuple[str, str]]:
         problems = []
         if cfg.file is not None and not str(cfg.file).strip():
-            problems.append("file: file path is required")
+            problems.append(("file", "file path is required"))
         if cfg.pool.max_lifetime is not None and cfg.pool.max_lifetime < 0:
-            problems.append("pool.max_lifetime: max lifetime must be greater than 0")
+            problems.append(("pool.max_lifetime", "max lifetime must be greater than 0"))
         problems.extend(_option_problems(cfg.options or {}))
         return problems
 

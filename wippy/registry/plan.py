@@ -1,4 +1,4 @@
-"""Everything that can be checked before anything starts (decision D6).
+"""Everything that can be checked before anything starts (docs/decisions.md, D6).
 
     plan = prepare(entries, kinds, modules, check_source)
 
@@ -40,12 +40,9 @@ def _kind_error(entry: Entry, kinds: dict[str, Kind]) -> ConfigError:
 
 
 def _validation_errors(entry: Entry, kind: Kind, cfg: Any) -> list[ConfigError]:
-    """`kind.validate` returns "field: message" strings; give them file:line."""
+    """`kind.validate` returns (field, message) pairs; give them file:line."""
     out = []
-    for problem in kind.validate(entry, cfg) or []:
-        field, sep, message = str(problem).partition(": ")
-        if not sep or " " in field:
-            field, message = None, str(problem)
+    for field, message in kind.validate(entry, cfg) or []:
         path = field if field is None or field.startswith("meta.") else f"data.{field}"
         out.append(ConfigError(message, entry.origin_of(path) if path else entry.origin,
                                entry.id, field))
@@ -93,8 +90,7 @@ def prepare(entries: list[Entry], kinds: dict[str, Kind], modules: dict[str, Any
             problems = _validation_errors(entry, kind, cfg)
         errors.extend(problems)
         if entry.kind.endswith(LUA_SUFFIX):
-            # The kind may check its Lua itself: report each field once.
-            seen = {e.field for e in problems}
+            seen = {e.field for e in problems}  # a module named with a namespace: said once
             errors.extend(e for e in _lua_errors(entry, cfg, modules, check_source)
                           if e.field not in seen)
     deps, ref_errors = check_references(by_id, configs, set(kinds))
