@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
 
 from .registry.config import Lifecycle, RestartPolicy
+from .backoff import backoff
 from .errors import WippyError
 from .logs import fields
 
@@ -68,9 +69,8 @@ def _fatal(exc: BaseException) -> bool:
 
 def backoff_delay(policy: RestartPolicy, failures: int, rng: Callable[[], float]) -> float:
     """Delay before restart number `failures` (1-based): exponential, capped, jittered."""
-    base = policy.initial_delay * policy.backoff_factor ** max(failures - 1, 0)
-    base = min(base, policy.max_delay)
-    return max(0.0, base * (1 + policy.jitter * (2 * rng() - 1)))
+    return backoff(policy.initial_delay, policy.backoff_factor, policy.max_delay, policy.jitter,
+                   failures, rng)
 
 
 def describe(exc: BaseException) -> str:

@@ -1,10 +1,11 @@
-"""Retry backoff and dead-lettering for nacked messages (decision D2)."""
+"""Retry backoff and dead-lettering for nacked messages (docs/decisions.md, D2)."""
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass
 from typing import Callable
 
+from ..backoff import backoff
 from ..registry.config import spec
 
 
@@ -12,8 +13,7 @@ from ..registry.config import spec
 class RetryPolicy:
     """`retry:` on a queue.queue: when a nacked message becomes ready again.
 
-    Delay before attempt n+1 = min(max_delay, initial_delay * factor**(n-1)),
-    then spread by ±jitter so that failing messages don't retry in lockstep.
+    The delay is wippy/backoff.py's formula, the one service restarts use too.
     """
     initial_delay: float = spec(1.0, duration=True, min=0)
     max_delay: float = spec(60.0, duration=True, min=0)
@@ -22,14 +22,8 @@ class RetryPolicy:
 
     def delay(self, failed_attempts: int, rand: Callable[[], float] = random.random) -> float:
         """Seconds to wait after the `failed_attempts`-th failure (1-based)."""
-        n = max(1, failed_attempts)
-        try:
-            base = self.initial_delay * self.factor ** (n - 1)
-        except OverflowError:
-            base = self.max_delay
-        base = min(self.max_delay, base)
-        spread = base * self.jitter * (2 * rand() - 1)
-        return max(0.0, base + spread)
+        return backoff(self.initial_delay, self.factor, self.max_delay, self.jitter,
+                       max(1, failed_attempts), rand)
 
 
 @dataclass
