@@ -139,8 +139,19 @@ async def test_render_errors_come_back_as_values(tmp_path):
         r = await run('return b.select():from("t"):to_sql()')
         assert r.values[0] is None and r.error.message == "select statements must have at least one result column"
         assert r.error.kind == INVALID
-        r = await run('local db = sql.get("app:db")\nreturn b.update("t"):run_with(db)')
-        assert r.error.message == "update statements must have at least one Set clause"
+        # run_with always returns an executor; the render error comes from query/exec.
+        for method in ("exec", "query", "to_sql"):
+            r = await run('local db = sql.get("app:db")\nlocal ex = b.update("t"):run_with(db)\n'
+                          f'assert(type(ex) == "table" and tostring(ex) == "sql.QueryExecutor")\n'
+                          f'return ex:{method}()')
+            assert not r.raised, r.error
+            assert r.values[0] is None, (method, r.values)
+            assert r.error.message == "update statements must have at least one Set clause"
+            assert r.error.kind == INVALID
+        r = await run('local db = sql.get("app:db")\n'
+                      'return b.select():from("tasks"):run_with(db):query()')
+        assert r.values[0] is None and r.error.kind == INVALID
+        assert r.error.message == "select statements must have at least one result column"
         r = await run('return b.select("x"):where(b.lt({a = sql.NULL})):to_sql()')
         assert r.error.message == "cannot use null with less than or greater than operators"
         r = await run('return b.select("x"):run_with({})')
@@ -204,9 +215,9 @@ async def test_run_with_renders_like_to_sql(tmp_path, expr):
     async with lua_db(tmp_path) as (run, _):
         r = await run(f"local q = {expr}\n"
                       "local s, a = q:to_sql()\n"
-                      'local e, err = q:run_with(sql.get("app:db"))\n'
-                      "if e == nil then return {direct = s == nil, err = tostring(err)} end\n"
+                      'local e = q:run_with(sql.get("app:db"))\n'
                       "local s2, a2 = e:to_sql()\n"
+                      "if s2 == nil then return {direct = s == nil, err = tostring(a2)} end\n"
                       "return {same_sql = s == s2, sql = s2, a = a, a2 = a2}")
         assert r.error is None and not r.raised, r.error
         v = r.values[0]

@@ -140,12 +140,20 @@ return function(host, lib)
     local TX_MT = protect({__index = TX, __tostring = function() return "sql.Transaction" end})
     local DB_MT = protect({__index = DB, __tostring = function() return "sql.DB" end})
     local EXEC_MT = protect({__index = EXEC, __tostring = function() return "sql.QueryExecutor" end})
+    -- A builder that cannot render still gets an executor (so `b:run_with(db):query()`
+    -- is never "attempt to index a nil value"); its methods report the render error.
+    local EXEC_ERRORS = setmetatable({}, {__mode = "k"})
 
     local B = BUILDER(host, {
         protect = protect, NULL = NULL, val = val, args = args, map = map, strings = strings,
         bad_arg = bad_arg, TYPED = TYPED, SQLIZERS = SQLIZERS, BUILDERS = BUILDERS,
         runner = runner_handle,
         executor = function(eh) return object("exec", eh, EXEC_MT) end,
+        failed_executor = function(err)
+            local o = object("exec", nil, EXEC_MT)
+            EXEC_ERRORS[o] = err
+            return o
+        end,
     })
 
     -- query / execute / prepare are the same for a DB and a transaction.
@@ -218,14 +226,23 @@ return function(host, lib)
     end
     function STMT.close(self) return host.stmt_close(handle_of(self, "stmt", "close")) end
 
-    function EXEC.query(self) return await("sql.run", handle_of(self, "exec", "query"), "query") end
+    function EXEC.query(self)
+        local eh = handle_of(self, "exec", "query")
+        if eh == nil then return nil, EXEC_ERRORS[self] end
+        return await("sql.run", eh, "query")
+    end
     function EXEC.exec(self)
         local eh = handle_of(self, "exec", "exec")
+        if eh == nil then return nil, EXEC_ERRORS[self] end
         local r, err = run_now(eh)
         if r ~= false then return r, err end
         return await("sql.run", eh, "execute")
     end
-    function EXEC.to_sql(self) return host.bound_sql(handle_of(self, "exec", "to_sql")) end
+    function EXEC.to_sql(self)
+        local eh = handle_of(self, "exec", "to_sql")
+        if eh == nil then return nil, EXEC_ERRORS[self] end
+        return host.bound_sql(eh)
+    end
 
     ------------------------------------------------------------ module
     function M.get(id)

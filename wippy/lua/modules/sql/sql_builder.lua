@@ -179,7 +179,7 @@ return function(host, V)
         else
             eh, err = host.bind(h, self._s)
         end
-        if eh == nil then return nil, err end
+        if eh == nil then return V.failed_executor(err) end
         return V.executor(eh)
     end)
 
