@@ -2,7 +2,7 @@
 import pytest
 
 from wippy.errors import INVALID, WippyError
-from wippy.sql import builder as b
+from tests.sql import fluent as b
 
 TUTORIAL_COLUMNS = ("id", "payload", "status", "result", "created_at", "processed_at")
 

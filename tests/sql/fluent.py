@@ -1,4 +1,4 @@
-"""The query builder for Python code: immutable, same names as in Lua.
+"""A Python fluent builder over the real renderer, used by the tests (same names as in Lua).
 
     q = select("id", "status").from_("tasks").where({"status": "done"}).limit(10)
     sql, args = q.to_sql()
@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .conditions import invalid, render_cond
-from .render import PLACEHOLDERS, render
+from wippy.sql.builder.conditions import invalid, render_cond
+from wippy.sql.builder.render import PLACEHOLDERS, render
 
 _SCALARS = (str, int, float, bool, bytes)
 
