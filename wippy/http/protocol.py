@@ -143,17 +143,30 @@ class HttpProtocol(asyncio.BufferedProtocol):
         transport = self.transport
         if transport.is_closing():
             return
-        if self.running is not None and not self.running.complete:
+        ex = self.current
+        if ex is not None and ex.more_body and ex is self.running and not ex.started:
+            # The error is in the body the handler waits for (a chunk size that is not
+            # hex): it will never arrive, so answer now; the handler sees a disconnect.
+            ex.disconnected = True
+            ex.wake()
+        elif self.running is not None and not self.running.complete:
+            if ex is self.running and ex.more_body:
+                transport.close()     # its response is under way, its body is broken
+                return
             # A response is being made: let it finish, then close; read nothing more.
             self.running.keep_alive = False
             self.pipeline.clear()
             self.pause_reading()
             return
+        self._answer_and_close(b"HTTP/1.1 400 Bad Request\r\n", _BAD_REQUEST)
+
+    def _answer_and_close(self, status_line: bytes, text: str) -> None:
+        """A plain-text error answer written by the connection itself, then close."""
         defaults, _ = self.default_head()
-        body = _BAD_REQUEST.encode("ascii")
+        body = text.encode("ascii")
+        transport = self.transport
         transport.write(b"".join((
-            b"HTTP/1.1 400 Bad Request\r\n", defaults,
-            b"content-type: text/plain; charset=utf-8\r\n",
+            status_line, defaults, b"content-type: text/plain; charset=utf-8\r\n",
             b"content-length: ", str(len(body)).encode("ascii"), b"\r\n",
             b"connection: close\r\n\r\n", body)))
         transport.close()
