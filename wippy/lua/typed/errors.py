@@ -1,0 +1,27 @@
+"""The one error the typed-Lua front end raises: where, what, and the line itself."""
+from __future__ import annotations
+
+EXCERPT_WIDTH = 120
+
+
+class TypedLuaSyntaxError(SyntaxError):
+    """A syntax error in a (typed) Lua source, with file, line, column and excerpt."""
+
+    def __init__(self, message: str, file: str, line: int, column: int, source: str = ""):
+        self.message, self.file, self.line, self.column = message, file, line, column
+        lines = source.split("\n")
+        text = lines[line - 1].rstrip("\r") if 0 < line <= len(lines) else ""
+        caret = max(column, 1)
+        if len(text) > EXCERPT_WIDTH:   # keep the caret's neighbourhood of a very long line
+            cut = max(0, min(caret - EXCERPT_WIDTH // 2, len(text) - EXCERPT_WIDTH))
+            text, caret = text[cut:cut + EXCERPT_WIDTH], caret - cut
+        self.excerpt, self._caret = text, caret
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        head = f"{self.file}:{self.line}:{self.column}: {self.message}"
+        if not self.excerpt.strip():
+            return head
+        # Tabs stay tabs under the caret so it lines up in a terminal.
+        pad = "".join(ch if ch == "\t" else " " for ch in self.excerpt[:self._caret - 1])
+        return f"{head}\n    {self.excerpt}\n    {pad}^"
