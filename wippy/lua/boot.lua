@@ -105,10 +105,30 @@ local ERRDATA = setmetatable({}, {__mode = "k"})
 local ERR_METHODS = {}
 local ERR_MT = {__index = ERR_METHODS, __metatable = false}
 
-local function make_error(kind, message, retryable, details)
+-- Stacks: an error made inside a call records the raw traceback of the coroutine
+-- that made it (debug.traceback is C, a few µs); frames are parsed from it only when
+-- asked for (err:stack(), errors.call_stack). Errors a host function returns are
+-- made on the main Lua stack, so `check` records the caller's traceback for them.
+local traceback, co_main_running = debug.traceback, coroutine.running
+local function record_stack(d, level)
+    local co, main = co_main_running()
+    local st = current
+    if main or st == nil then return end
+    d.tb = traceback(nil, level)
+    d.thread = rawequal(co, st.main) and "main" or "coroutine"
+end
+
+local function make_error(kind, message, retryable, details, origin)
     local e = setmetatable({}, ERR_MT)
-    ERRDATA[e] = {kind = kind or "Unknown", message = tostring(message or ""),
-                  retryable = retryable, details = details}
+    local d = {kind = kind or "Unknown", message = tostring(message or ""),
+               retryable = retryable, details = details}
+    local od = origin and ERRDATA[origin]
+    if od and od.tb then   -- errors.wrap keeps where the error first happened
+        d.tb, d.thread = od.tb, od.thread
+    else
+        record_stack(d, 3)
+    end
+    ERRDATA[e] = d
     return e
 end
 local function is_error(v) return ERRDATA[v] ~= nil end
@@ -117,11 +137,45 @@ local function data_of(e)
     if d == nil then error("bad error object", 3) end
     return d
 end
+
+-- Frames of handler and library code only: the runtime's own Lua (boot code,
+-- modules, C functions) is not the user's business and stays out.
+local s_gmatch, s_match, s_sub = string.gmatch, string.match, string.sub
+local function trusted_source(src)
+    return src == "[C]" or s_sub(src, 1, 7) == "[string" or s_sub(src, 1, 7) == "module:"
+        or src == "json_text" or src == "patterns"
+end
+local function frames_of(d)
+    local frames, n = {}, 0
+    if d.tb == nil then return frames end
+    for line in s_gmatch(d.tb, "\n\t([^\n]*)") do
+        local src, ln, what = s_match(line, "^(.-):(%d+): in (.*)$")
+        if src and not trusted_source(src) then
+            n = n + 1
+            frames[n] = {source = src, line = tonumber(ln),
+                         name = s_match(what, "'(.-)'") or what}
+        end
+    end
+    return frames
+end
+local function stack_text(d)
+    local out = {"stack traceback:"}
+    for i, f in ipairs(frames_of(d)) do
+        out[i + 1] = "\t" .. f.source .. ":" .. f.line .. ": in " .. f.name
+    end
+    return table.concat(out, "\n")
+end
+local function call_stack(e)
+    local d = ERRDATA[e]
+    if d == nil or d.tb == nil then return nil end
+    return {thread = d.thread, frames = frames_of(d)}
+end
+
 function ERR_METHODS.kind(e) return data_of(e).kind end
 function ERR_METHODS.message(e) return data_of(e).message end
 function ERR_METHODS.retryable(e) return data_of(e).retryable end
 function ERR_METHODS.details(e) return data_of(e).details end
-function ERR_METHODS.stack(e) return data_of(e).stack end
+function ERR_METHODS.stack(e) return stack_text(data_of(e)) end
 ERR_MT.__tostring = function(e) return data_of(e).message end
 ERR_MT.__concat = function(a, b)
     local sa = is_error(a) and data_of(a).message or a
@@ -161,7 +215,12 @@ end
 -- A module's host function is called through `check`, which turns the
 -- (RAISE, message) pair a Python host function returns into a Lua error.
 local function check(first, ...)
-    if rawequal(first, RAISE) then error((...), 3) end
+    if first == nil then   -- (nil, err): give a host-made error the caller's stack
+        local d = ERRDATA[(...)]
+        if d and d.tb == nil then record_stack(d, 3) end
+    elseif rawequal(first, RAISE) then
+        error((...), 3)
+    end
     return first, ...
 end
 local function wrap_host(f)
@@ -193,7 +252,7 @@ end
 local json_text = assert(load(P.json_text, "=json_text", "t", _ENV))()(is_object, is_error)
 
 local lib = {
-    await = await, error = make_error, is_error = is_error, freeze = freeze, json_text = json_text,
+    await = await, error = make_error, is_error = is_error, call_stack = call_stack, freeze = freeze, json_text = json_text,
     empty_object = empty_object, is_object = is_object, mark_object = mark_object,
     protect = function(mt) mt.__metatable = false; return mt end,
     valid_text = valid_text, valid_value = valid_value,
@@ -484,6 +543,7 @@ local function prepare(source, chunkname, method, declared, deadline, log_level,
     CALLS[next_handle] = st
     return function(slice, ...)
         st.slice = slice or math.huge
+        st.main = co_running()           -- error stacks tell the call's own coroutine apart
         current, current_env = st, env
         debug_sethook(hook, "", COUNT)   -- on this (the call's own) coroutine
         return finish(st, xpcall(body, traceback_handler, e, st, method, ...))

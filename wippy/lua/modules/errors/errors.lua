@@ -61,7 +61,8 @@ return function(host, lib)
         elseif type(context) ~= "string" then
             arg_error(2, "wrap", "expected string or error object, got " .. type(context))
         end
-        return lib.error(kind, context .. ": " .. base, retryable, details)
+        return lib.error(kind, context .. ": " .. base, retryable, details,
+                         lib.is_error(err) and err or nil)
     end
 
     function M.is(err, kind)
@@ -71,9 +72,10 @@ return function(host, lib)
         return lib.is_error(err) and err:kind() == kind
     end
 
-    -- Lua stacks are not recorded on error objects in this runtime.
+    -- {thread = "main" | "coroutine", frames = {{source, line, name}, ...}} of where
+    -- the error was made (handler and library frames only), or nil when none was recorded.
     function M.call_stack(err)
-        return nil
+        return lib.call_stack(err)
     end
 
     return M
