@@ -7,10 +7,10 @@ when the runtime runs in a subprocess).
 from __future__ import annotations
 
 import asyncio
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.polling import wait_until as until  # noqa: F401 - imported from here by tests
 from wippy.registry.config import Lifecycle, spec
 from wippy.kinds import RegistryEntryKind
 from wippy.kinds.base import BuildContext, Kind
@@ -122,21 +122,3 @@ def write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
-
-
-def wait_until(predicate, timeout: float = 5.0, interval: float = 0.01) -> None:
-    """Poll `predicate` until true or fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(interval)
-
-
-async def until(predicate, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.005)
-

@@ -10,11 +10,6 @@ from wippy.aio import run_until
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend():
-    return "asyncio"
-
-
 async def test_a_coroutine_that_never_waits_sets_no_timer():
     loop = asyncio.get_running_loop()
 

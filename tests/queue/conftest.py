@@ -3,11 +3,6 @@ import pytest
 from .drivers import DRIVER_CASES
 
 
-@pytest.fixture
-def anyio_backend():
-    return "asyncio"
-
-
 @pytest.fixture(params=DRIVER_CASES, ids=lambda case: case.name)
 def driver_case(request):
     return request.param

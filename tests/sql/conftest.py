@@ -6,11 +6,6 @@ from wippy.sql import Database, Settings
 
 
 @pytest.fixture
-def anyio_backend():
-    return "asyncio"
-
-
-@pytest.fixture
 def open_db(tmp_path):
     """`async with open_db() as db:` a started Database on a fresh file, stopped afterwards."""
     @contextlib.asynccontextmanager
