@@ -2,6 +2,8 @@
 bodies, slow uploads, early error answers and oversized heads (docs/operations.md)."""
 import asyncio
 import time
+import urllib.error
+import urllib.request
 
 import httpx
 import pytest
@@ -42,5 +44,26 @@ async def test_malformed_chunk_size_is_answered_400_at_once_and_frees_its_slot()
             assert b"connection: close" in data
             assert seconds < 2
         # All five slots are free again: a normal request is served, not refused with 503.
+        async with httpx.AsyncClient(base_url=server.url, timeout=5) as c:
+            assert (await c.post("/up", content=b"{}")).status_code == 200
+
+
+def urllib_post(url: str, body: bytes) -> int:
+    """What a plain urllib client sees: the status, or the connection error it raised."""
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, data=body), timeout=10) as r:
+            return r.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+async def test_an_early_413_reaches_a_client_that_is_still_sending():
+    # urllib sends the whole body before it reads: without a lingering close the server's
+    # close resets the connection under it and it never sees the 413.
+    options = ServerOptions(max_body=1024, stop_timeout=2.0)
+    async with serving([("POST", "/up", OK)], options=options) as server:
+        body = b"x" * (4 << 20)
+        for _ in range(10):
+            assert await asyncio.to_thread(urllib_post, server.url + "/up", body) == 413
         async with httpx.AsyncClient(base_url=server.url, timeout=5) as c:
             assert (await c.post("/up", content=b"{}")).status_code == 200

@@ -142,7 +142,7 @@ class Exchange:
         transport.write(out)
         self.wake()
         if not self.keep_alive:
-            transport.close()
+            self.conn.close_after(self)
         self.conn.response_complete(self)
         return True
 
@@ -189,7 +189,7 @@ class Exchange:
             self.complete = True
             self.wake()
             if not self.keep_alive:
-                transport.close()
+                conn.close_after(self)
             conn.response_complete(self)
 
     def _head(self, status: int, headers: Any) -> bytes:
@@ -255,4 +255,4 @@ class Exchange:
             return
         if not self.started or self.head:
             transport.write(_INTERNAL_ERROR)
-        transport.close()
+        self.conn.close_after(self)

@@ -34,6 +34,7 @@ import httptools
 from uvicorn.protocols.utils import get_local_addr, get_remote_addr, is_ssl
 
 from ..logs import fields
+from .edge import LINGER_BYTES, LINGER_TIME, LINGER_TIMEOUT
 from .exchange import Exchange
 from .state import join_addr
 
@@ -84,6 +85,9 @@ class HttpProtocol(asyncio.BufferedProtocol):
         self.url = b""
         self.headers: list[tuple[bytes, bytes]] = []
         self.expect_continue = False
+        self.lingering = 0.0       # lingering close until this loop time; 0 = not lingering
+        self.linger_read = 0.0     # when the last discarded bytes came in
+        self.linger_left = 0       # bytes still to discard before closing anyway
 
     # ------------------------------------------------------------ connection
     def connection_made(self, transport: Any) -> None:
@@ -118,6 +122,9 @@ class HttpProtocol(asyncio.BufferedProtocol):
         return self.read_buffer
 
     def buffer_updated(self, nbytes: int) -> None:
+        if self.lingering:
+            self._discard(nbytes)
+            return
         self.data_received(bytes(self.read_buffer[:nbytes]))
 
     def data_received(self, data: bytes) -> None:
@@ -161,15 +168,47 @@ class HttpProtocol(asyncio.BufferedProtocol):
         self._answer_and_close(b"HTTP/1.1 400 Bad Request\r\n", _BAD_REQUEST)
 
     def _answer_and_close(self, status_line: bytes, text: str) -> None:
-        """A plain-text error answer written by the connection itself, then close."""
+        """A plain-text error answer written by the connection itself, then a lingering
+        close: the client may still be sending the request it answers."""
         defaults, _ = self.default_head()
         body = text.encode("ascii")
-        transport = self.transport
-        transport.write(b"".join((
+        self.transport.write(b"".join((
             status_line, defaults, b"content-type: text/plain; charset=utf-8\r\n",
             b"content-length: ", str(len(body)).encode("ascii"), b"\r\n",
             b"connection: close\r\n\r\n", body)))
-        transport.close()
+        self._linger()
+
+    def close_after(self, ex: Exchange) -> None:
+        """End the connection after `ex`'s response asked to close: at once, or with a
+        lingering close while its request body may still be arriving (an early 413)."""
+        if ex.more_body and not ex.disconnected:
+            self._linger()
+        else:
+            self.transport.close()
+
+    def _linger(self) -> None:
+        """Shut down writing, then read and discard until the client closes or the
+        bounds in edge.py run out (why: see there)."""
+        transport = self.transport
+        if transport.is_closing() or self.lingering:
+            return
+        now = self.loop.time()
+        self.lingering = now + LINGER_TIME
+        self.linger_read = now
+        self.linger_left = LINGER_BYTES
+        self.in_headers = False
+        self.pipeline.clear()
+        if transport.can_write_eof():    # TLS cannot half-close: it only discards
+            transport.write_eof()        # sent once the answer has left
+        self.resume_reading()
+        self._arm(now + LINGER_TIMEOUT)
+
+    def _discard(self, nbytes: int) -> None:
+        now = self.loop.time()
+        self.linger_read = now
+        self.linger_left -= nbytes
+        if self.linger_left <= 0 or now >= self.lingering:
+            self.transport.close()
 
     # ------------------------------------------------------------ parser callbacks
     def on_message_begin(self) -> None:
@@ -284,7 +323,12 @@ class HttpProtocol(asyncio.BufferedProtocol):
         if transport is None or transport.is_closing():
             return
         now = self.loop.time()
-        if self.in_headers and self.header_deadline:
+        if self.lingering:
+            due = min(self.lingering, self.linger_read + LINGER_TIMEOUT)
+            if now >= due:
+                transport.close()     # the client neither closed nor stopped sending
+                return
+        elif self.in_headers and self.header_deadline:
             if now >= self.header_deadline:
                 transport.close()     # headers too slow (slowloris)
                 return
