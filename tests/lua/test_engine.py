@@ -363,3 +363,31 @@ def test_big_c_calls_never_start_on_the_event_loop():
     assert big.ok, big.error
     assert big.values[0] == 0 and big.values[1] == 199_999 and big.values[3] == 400_000
     assert offloaded == {"t:big_c"}
+
+
+def test_starting_an_engine_leaves_the_interpreter_switch_interval_alone():
+    """The GIL switch interval is a process decision, made by `wippy run` (cli.py)."""
+    import sys
+    before = sys.getswitchinterval()
+
+    async def start_and_close():
+        engine = LuaEngine({})
+        await engine.start()
+        await engine.close()
+    run(start_and_close())
+    assert sys.getswitchinterval() == before
+
+
+def test_wippy_run_sets_the_switch_interval(tmp_path):
+    """`wippy run` shortens the interval before it builds anything (checked in a child)."""
+    import subprocess
+    import sys
+    code = ("import sys, wippy.cli as c\n"
+            "c.asyncio.run = lambda coro: (coro.close(), print(sys.getswitchinterval()))[1]\n"
+            "c.main(['run'])\n")
+    (tmp_path / "wippy.lock").write_text("directories:\n  modules: .wippy\n  src: ./src\n")
+    (tmp_path / "src").mkdir()
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=60)
+    from wippy.cli import SWITCH_INTERVAL
+    assert float(out.stdout) == pytest.approx(SWITCH_INTERVAL), out.stderr

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sys
 import time
 from typing import Any
 
@@ -18,6 +17,8 @@ from ..aio import run_until
 from ..errors import INTERNAL, INVALID, TIMEOUT, WippyError
 from .call import Call, CallResult, FunctionDef
 from .modules.base import LuaModule
+from .typed import TypedLuaSyntaxError
+from .typed import compile as compile_typed
 from .worker import CANCEL, RESUME, START, LuaWorker
 
 log = logging.getLogger("wippy.lua")
@@ -25,7 +26,6 @@ log = logging.getLogger("wippy.lua")
 DEFAULT_BUDGET = 5.0
 HARD_GRACE = 2.0          # a step still running this long past its deadline is stuck
 BUSY_THRESHOLD = 0.05     # a worker running one step longer than this is "busy"
-SWITCH_INTERVAL = 0.0001  # seconds; see LuaEngine.start
 INLINE_SLICE = 0.02       # a step on the event loop is stopped after this long
 
 
@@ -63,9 +63,6 @@ class LuaEngine:
     # ------------------------------------------------------------ setup
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
-        # Lua workers need the GIL for every host call; with the default 5 ms
-        # switch interval a busy loop starves them (measured: +20 % tasks/s at 0.1 ms).
-        sys.setswitchinterval(SWITCH_INTERVAL)
         for _ in range(self._n_workers):
             await self._add_worker()
         if self.inline:
@@ -98,6 +95,11 @@ class LuaEngine:
                 "local f, err = load(src, '=' .. name, 't', {}) return err end")
         if isinstance(source, bytes):
             return "attempt to load a binary chunk (only Lua source is allowed)"
+        if isinstance(source, str):
+            try:
+                source = compile_typed(source, chunk_name)
+            except TypedLuaSyntaxError as exc:
+                return str(exc)
         return self._check_fn(source, chunk_name)
 
     def define(self, entry_id: str, source: str, method: str, modules: list[str] | tuple = (),
@@ -106,6 +108,10 @@ class LuaEngine:
         if unknown:
             raise ValueError(f"unknown module {unknown[0]!r}; available: "
                              f"{', '.join(sorted(self.modules))}")
+        # Typed Lua (docs/lua-types.md) is compiled here, once per definition: calls
+        # and workers only ever see plain Lua, with every line where the user wrote it.
+        if isinstance(source, str):
+            source = compile_typed(source, entry_id)
         return FunctionDef(entry_id, source, method or "", tuple(modules), budget, inline)
 
     def loop_time(self) -> float:
