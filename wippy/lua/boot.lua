@@ -64,14 +64,14 @@ end
 local FROZEN = setmetatable({}, {__mode = "k"})
 local function readonly_error() error("attempt to modify a read-only table", 2) end
 
-local function freeze(t)
+local function freeze(t, call)   -- `call`: the proxy is callable (`string(x)` is a cast)
     if type(t) ~= "table" or FROZEN[t] or getmetatable(t) ~= nil then return t end
     local inner = {}
     for k, v in next, t do inner[k] = freeze(v) end
     local proxy = setmetatable({}, {
         __index = inner, __newindex = readonly_error, __metatable = false,
         __pairs = function() return next, inner, nil end,
-        __len = function() return #inner end,
+        __len = function() return #inner end, __call = call,
     })
     FROZEN[proxy] = true
     return proxy
@@ -366,6 +366,14 @@ for _, fname in ipairs({"find", "match", "gmatch", "gsub"}) do
 end
 getmetatable("").__index = STRING   -- `s:find(p)` goes through the guards too
 
+-- Runtime type values of typed Lua (wippy/lua/typed, docs/lua-types.md): trusted
+-- code on the guarded string.find; handlers get the globals and the builder that
+-- compiled `type` declarations call, never the tables behind the type values.
+local TYPES = assert(load(P.reflect, "=types", "t", _ENV))(assert(load(P.types, "=types", "t", _ENV))(
+    {make_error = make_error, is_error = is_error, find = STRING.find}))
+for k, v in next, TYPES.globals do SAFE[k] = v end
+SAFE.__wippy_types = freeze(TYPES.builder)
+
 local OS = {time = os_time, date = os_date, clock = os_clock, difftime = os_difftime, platform = "wippy"}
 
 -- Modules, frozen once per state: name -> table.
@@ -377,7 +385,7 @@ local GLOBAL_MODULES = {}   -- injected into every env (e.g. errors)
 local LIBS = nil
 local function libs()
     if LIBS == nil then
-        LIBS = {string = freeze(STRING), table = freeze(TABLE), math = freeze(copy(math)),
+        LIBS = {string = freeze(STRING, TYPES.string_cast), table = freeze(TABLE), math = freeze(copy(math)),
                 utf8 = freeze(copy(utf8)), coroutine = freeze(safe_coroutine), os = freeze(OS)}
     end
     return LIBS

@@ -31,6 +31,8 @@ log = logging.getLogger("wippy.lua")
 BOOT_SOURCE = resources.files("wippy.lua").joinpath("boot.lua").read_text()
 PATTERNS_SOURCE = resources.files("wippy.lua").joinpath("patterns.lua").read_text()
 JSON_TEXT_SOURCE = resources.files("wippy.lua.modules.json").joinpath("json_text.lua").read_text()
+TYPES_SOURCE = resources.files("wippy.lua.typed").joinpath("types.lua").read_text()
+REFLECT_SOURCE = resources.files("wippy.lua.typed").joinpath("reflect.lua").read_text()
 HOOK_COUNT = 10_000
 
 START, RESUME, CANCEL = "start", "resume", "cancel"
@@ -109,6 +111,7 @@ class LuaWorker:
             "token": self.token, "done": self.done_token, "raise": self.raise_token,
             "now": time.monotonic, "print": self._print, "hook_count": HOOK_COUNT,
             "patterns": PATTERNS_SOURCE, "json_text": JSON_TEXT_SOURCE,
+            "types": TYPES_SOURCE, "reflect": REFLECT_SOURCE,
         })
         self.api = rt.execute(BOOT_SOURCE, bridge)
         self.runtime = rt

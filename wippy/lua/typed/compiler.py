@@ -61,6 +61,8 @@ def _translate(source: str) -> tuple[str | None, tuple | None]:
 
 def compile(source: str, chunk_name: str) -> str:
     """Plain Lua for `source`; raises TypedLuaSyntaxError naming chunk, line and column."""
+    if source.startswith("\x1bLua"):
+        return source   # a binary chunk: the loader refuses it with its own clear message
     with _cache_lock:
         hit = _cache.get(source)
         if hit is not None:
