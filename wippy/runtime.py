@@ -21,6 +21,7 @@ from .registry.config import Lifecycle
 from .registry.entry import Entry
 from .errors import ConfigError, ConfigErrors, WippyError
 from .kinds.base import BuildContext, Kind, Service
+from .kinds.env import REGISTRY_KEY as ENV_REGISTRY
 from .registry.loader import load_entries
 from .registry.lockfile import Lock
 from .logs import fields
@@ -120,6 +121,7 @@ class Runtime:
         self.plan = prepare(self.entries, self.kinds, self.modules, self.engine.check_source)
         log.info("registry loaded", extra=fields(entries=len(self.plan.entries)))
         await self.engine.start()
+        self.objects[ENV_REGISTRY] = self.plan.env   # for env kinds and the Lua env module
         ctx = BuildContext(objects=self.objects, entries=self.plan.entries, lua=self.engine,
                            loop=asyncio.get_running_loop(), settings=self.settings)
         for eid in self.plan.order:

@@ -29,7 +29,7 @@ class Pool:
 
 @dataclass
 class FunctionConfig:
-    source: str = spec(required=True, doc="Lua source text, usually file://name.lua")
+    source: str = spec(required=True, opaque=True, doc="Lua source text, usually file://name.lua")
     method: str = spec(required=True, doc="the exported function to call")
     modules: list[str] = spec(default_factory=list)
     imports: dict[str, Any] = spec(default_factory=dict)

@@ -27,7 +27,7 @@ class ProcessFailed(Exception):
 
 @dataclass
 class ProcessConfig:
-    source: str = spec(required=True)
+    source: str = spec(required=True, opaque=True)
     method: str = spec("", doc="exported function; empty runs the whole chunk")
     modules: list[str] = spec(default_factory=list)
     imports: dict[str, Any] = spec(default_factory=dict)

@@ -24,16 +24,20 @@ from typing import Any
 from ..duration import parse_duration
 from .entry import Entry, qualify
 from ..errors import ConfigError
+from .placeholders import PlaceholderError, has_placeholder
+from .placeholders import resolve as resolve_placeholders
 
 
 def spec(default: Any = MISSING, *, default_factory: Any = MISSING, required: bool = False,
          ref: str | bool | None = None, min: float | None = None, max: float | None = None,
          duration: bool = False, choices: tuple | None = None, meta: bool = False,
-         doc: str = "") -> Any:
+         opaque: bool = False, doc: str = "") -> Any:
     """A config field. `ref` names the kind family the reference must point at
-    (a prefix such as "queue.queue" or "http."), or True for any kind."""
+    (a prefix such as "queue.queue" or "http."), or True for any kind.
+    `opaque`: program text (Lua source) whose `${...}` is not a placeholder."""
     md = {"required": required, "ref": ref, "min": min, "max": max,
-          "duration": duration, "choices": choices, "meta": meta, "doc": doc}
+          "duration": duration, "choices": choices, "meta": meta, "opaque": opaque,
+          "doc": doc}
     if required and default is MISSING and default_factory is MISSING:
         default = None
     if default_factory is not MISSING:
@@ -75,12 +79,22 @@ class Lifecycle:
         return list(dict.fromkeys(self.requires + self.depends_on))
 
 
-class Decoder:
-    """Decodes one entry; collects every problem instead of stopping at the first."""
+_UNRESOLVED = object()   # a placeholder that failed (and was reported)
 
-    def __init__(self, entry: Entry):
+
+class Decoder:
+    """Decodes one entry; collects every problem instead of stopping at the first.
+
+    With `env` (an EnvRegistry), `${env:...}` placeholders in field values are
+    resolved first (registry/placeholders.py); `env_refs` collects the ids of
+    the variables read, for the dependency graph.
+    """
+
+    def __init__(self, entry: Entry, env: Any = None):
         self.entry = entry
         self.errors: list[ConfigError] = []
+        self.env = env
+        self.env_refs: set[str] = set()
 
     def fail(self, path: str, message: str) -> None:
         # "data.x" is shown as "x"; meta fields keep their "meta." so users look in the right place.
@@ -126,6 +140,11 @@ class Decoder:
             args = [a for a in typing.get_args(tp) if a is not type(None)]
             tp = args[0] if len(args) == 1 else Any
             origin = typing.get_origin(tp)
+        if self.env is not None and not md.get("opaque"):
+            typed = dataclasses.is_dataclass(tp) or origin is list
+            raw = self._resolve(raw, path, tp if tp in (bool, int, float) else None, deep=not typed)
+            if raw is _UNRESOLVED:
+                return None  # already reported; a type error on top would only be noise
         if dataclasses.is_dataclass(tp):
             return self._dataclass(tp, raw, path)
         if origin is list:
@@ -140,8 +159,31 @@ class Decoder:
             if not isinstance(raw, dict):
                 self.fail(path, f"must be a mapping, got {_type_name(raw)}")
                 return {}
+            if md.get("ref"):   # a map of references (`imports: {alias: id}`): values qualified
+                return {k: qualify(str(v), self.entry.namespace)
+                        if isinstance(v, (str, int, float)) and not isinstance(v, bool) else v
+                        for k, v in raw.items()}
             return raw
         return self._scalar(tp, raw, path, md)
+
+    def _resolve(self, raw: Any, path: str, want: type | None, deep: bool) -> Any:
+        """Placeholders in a string (typed by `want`), or in every string of an
+        untyped map/list (`deep`); nested typed fields resolve on their own."""
+        if isinstance(raw, str):
+            if not has_placeholder(raw):
+                return raw
+            try:
+                found = resolve_placeholders(raw, self.env, want)
+            except PlaceholderError as exc:
+                self.fail(path, str(exc))
+                return _UNRESOLVED
+            self.env_refs |= found.variables
+            return found.value
+        if deep and isinstance(raw, dict):
+            return {k: self._resolve(v, f"{path}.{k}", None, True) for k, v in raw.items()}
+        if deep and isinstance(raw, list):
+            return [self._resolve(v, f"{path}[{i}]", None, True) for i, v in enumerate(raw)]
+        return raw
 
     def _scalar(self, tp: Any, raw: Any, path: str, md: dict) -> Any:
         if md.get("duration"):
@@ -189,9 +231,10 @@ class Decoder:
         return value
 
 
-def decode(entry: Entry, cls: type) -> tuple[Any, list[ConfigError]]:
-    """Decode `entry.data` (and meta fields) into `cls`; return (config, errors)."""
-    decoder = Decoder(entry)
+def decode(entry: Entry, cls: type, env: Any = None) -> tuple[Any, list[ConfigError]]:
+    """Decode `entry.data` (and meta fields) into `cls`; return (config, errors).
+    With `env`, placeholders are resolved (see Decoder)."""
+    decoder = Decoder(entry, env)
     cfg = decoder.decode(cls)
     return cfg, decoder.errors
 
@@ -209,6 +252,8 @@ def references(cfg: Any, cls: type | None = None, prefix: str = "") -> list[tupl
             out.append((path, value, rule))
         elif rule and isinstance(value, list):
             out.extend((f"{path}[{i}]", v, rule) for i, v in enumerate(value) if isinstance(v, str))
+        elif rule and isinstance(value, dict):
+            out.extend((f"{path}.{k}", v, rule) for k, v in value.items() if isinstance(v, str))
         elif dataclasses.is_dataclass(value):
             out.extend(references(value, prefix=f"{path}."))
         elif isinstance(value, list):

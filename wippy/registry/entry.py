@@ -31,6 +31,9 @@ class Entry:
     origin: Origin = field(default_factory=lambda: Origin("<memory>"))
     # Line of each top-level key, as "data.addr" / "meta.router", for error messages.
     field_lines: dict[str, int] = field(default_factory=dict)
+    # The kind the entry was written with, when an override switched it (overrides.py):
+    # that kind's own fields are then dropped instead of refused (plan.py).
+    written_kind: str | None = None
 
     @property
     def id(self) -> str:

@@ -9,14 +9,20 @@ their references. Every problem is collected; one ConfigErrors names them all.
 """
 from __future__ import annotations
 
+import dataclasses
+import logging
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from .config import decode, suggest
+from .config import Decoder, suggest
 from .entry import Entry
 from ..errors import ConfigError, ConfigErrors
 from .graph import Graph, check_references, order
 from ..kinds.base import Kind
+from ..kinds.env import PREFIX as ENV_PREFIX, registry_from
+from ..logs import fields
+
+log = logging.getLogger("wippy.registry")
 
 # Kinds whose `source` is Lua code and whose `modules` name Lua modules.
 LUA_SUFFIX = ".lua"
@@ -28,6 +34,7 @@ class Plan:
     kinds: dict[str, Kind]         # entry id -> its kind
     configs: dict[str, Any]        # entry id -> decoded config (None for inert kinds)
     graph: Graph
+    env: Any = None                # EnvRegistry of the env.* entries
 
     @property
     def order(self) -> list[str]:
@@ -68,14 +75,46 @@ def _lua_errors(entry: Entry, cfg: Any, modules: dict[str, Any] | None,
     return out
 
 
+def _without_old_fields(entry: Entry, kind: Kind, kinds: dict[str, Kind]) -> Entry:
+    """An entry whose kind an override switched, minus the fields only its written kind
+    knows (the SQLite `file` of an entry switched to Postgres). Other fields stay checked."""
+    old = kinds.get(entry.written_kind or "")
+    if old is None or old.config is None or kind.config is None:
+        return entry
+    new_fields = {f.name for f in dataclasses.fields(kind.config)}
+    stale = [k for k in entry.data
+             if k not in new_fields and k in {f.name for f in dataclasses.fields(old.config)}]
+    if not stale:
+        return entry
+    log.debug("kind switched by override: dropping the old kind's fields",
+              extra=fields(entry=entry.id, written=entry.written_kind, kind=entry.kind,
+                           dropped=",".join(stale)))
+    return dataclasses.replace(entry, data={k: v for k, v in entry.data.items()
+                                            if k not in stale})
+
+
+def _sound(configs: dict[str, Any], broken: set[str]) -> dict[str, Any]:
+    return {eid: cfg for eid, cfg in configs.items() if eid not in broken}
+
+
 def prepare(entries: list[Entry], kinds: dict[str, Kind], modules: dict[str, Any] | None = None,
             check_source: Callable[[str, str], str | None] | None = None) -> Plan:
-    """Decode, validate and order `entries`; raises ConfigErrors with every problem."""
+    """Decode, validate and order `entries`; raises ConfigErrors with every problem.
+
+    Env entries are decoded first: their registry resolves the `${env:...}`
+    placeholders of every other entry, which then depends on the variables it read.
+    """
     by_id = {e.id: e for e in entries}
     errors: list[ConfigError] = []
     configs: dict[str, Any] = {}
     kind_of: dict[str, Kind] = {}
-    for entry in entries:
+    env_refs: dict[str, set[str]] = {}
+    broken: set[str] = set()       # entries with decode problems stay out of the env registry
+    env = None
+    env_first = sorted(entries, key=lambda e: not e.kind.startswith(ENV_PREFIX))
+    for entry in env_first:
+        if env is None and not entry.kind.startswith(ENV_PREFIX):
+            env = registry_from(entries, _sound(configs, broken))
         kind = kinds.get(entry.kind)
         if kind is None:
             errors.append(_kind_error(entry, kinds))
@@ -84,8 +123,15 @@ def prepare(entries: list[Entry], kinds: dict[str, Kind], modules: dict[str, Any
         if kind.config is None:
             configs[entry.id] = None
             continue
-        cfg, problems = decode(entry, kind.config)
+        if entry.written_kind:
+            entry = _without_old_fields(entry, kind, kinds)
+        decoder = Decoder(entry, env)
+        cfg = decoder.decode(kind.config)
+        problems = decoder.errors
+        env_refs[entry.id] = decoder.env_refs
         configs[entry.id] = cfg
+        if problems:
+            broken.add(entry.id)
         if not problems:
             problems = _validation_errors(entry, kind, cfg)
         errors.extend(problems)
@@ -93,12 +139,16 @@ def prepare(entries: list[Entry], kinds: dict[str, Kind], modules: dict[str, Any
             seen = {e.field for e in problems}  # a module named with a namespace: said once
             errors.extend(e for e in _lua_errors(entry, cfg, modules, check_source)
                           if e.field not in seen)
+    if env is None:
+        env = registry_from(entries, _sound(configs, broken))
     deps, ref_errors = check_references(by_id, configs, set(kinds))
     errors.extend(ref_errors)
+    for eid, used in env_refs.items():
+        deps[eid] = sorted(set(deps.get(eid, ())) | (used - {eid}))
     if errors:
         # Read top to bottom, like the files: by file, then line (stable within a line).
         errors.sort(key=lambda e: (e.origin.file, e.origin.line) if e.origin else ("", 0))
         raise ConfigErrors(errors)
     graph = order(deps, by_id)
-    return Plan(by_id, kind_of, configs, graph)
+    return Plan(by_id, kind_of, configs, graph, env)
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from .base import LuaModule
+from .env.module import EnvModule
 from .errors.module import ErrorsModule
 from .http.module import HttpModule
 from .json.module import JsonModule
@@ -12,6 +13,7 @@ from .queue.module import QueueModule
 from .sql.module import SqlModule
 
 MODULES: dict[str, LuaModule] = {
+    "env": EnvModule(),
     "errors": ErrorsModule(),
     "http": HttpModule(),
     "json": JsonModule(),
