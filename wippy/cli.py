@@ -30,7 +30,7 @@ from .logs import fields, setup_logging
 
 log = logging.getLogger("wippy")
 
-SHUTDOWN_TIMEOUT = 30.0   # reference §1.11 shutdown.timeout
+SHUTDOWN_TIMEOUT = 30.0   # Wippy's shutdown.timeout default
 
 
 # ------------------------------------------------------------------ arguments
@@ -208,7 +208,7 @@ async def _serve(entries: list[Entry], kinds: Any, modules: Any, shutdown_timeou
             _print_problems(errors, sys.stderr)
             return _fail(f"{len(errors.errors)} problem(s); nothing was started")
         except StartupFailed as exc:
-            # Runtime.start() has already stopped what had started (requirement 20).
+            # Runtime.start() has already stopped what had started.
             stopping.cancel()
             return _fail(exc.message)
         _settle_heap()

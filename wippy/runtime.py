@@ -1,4 +1,4 @@
-"""The runtime: one async context manager owns start and stop (architecture principle 2).
+"""The runtime: one async context manager owns start and stop.
 
     entries = load_registry(read_lock("wippy.lock"), overrides)
     async with Runtime(entries) as rt:     # plan -> Lua engine -> build -> supervisor
@@ -159,7 +159,7 @@ class Runtime:
 
     def _ingress(self, services: dict[str, Any]) -> set[str]:
         """Services that take work from outside: stopped first, so the listener closes
-        while consumers drain (reliability requirement 17)."""
+        while consumers drain."""
         return {sid for sid in services if self.plan.entries[sid].kind in INGRESS_KINDS}
 
     def _services(self) -> dict[str, tuple[Any, Lifecycle]]:

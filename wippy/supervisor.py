@@ -1,6 +1,6 @@
 """Start services in dependency order, restart failures with backoff, stop in reverse.
 
-Rules (reference §1.8-1.11 with decision D3):
+Rules (docs/kinds/lifecycle.md; docs/decisions.md: D3):
 
 * Roots are services with `lifecycle.auto_start`; their dependencies are pulled in
   even without `auto_start`. A dependency that is not a service (a queue, a
@@ -12,7 +12,7 @@ Rules (reference §1.8-1.11 with decision D3):
   `max_attempts` restarts at most (0 = forever); the count resets when the
   service had been running for `stable_threshold`.
 * `wait()` returning = exited: done, never restarted.
-* Boot is all-or-nothing for required services (reliability requirement 20):
+* Boot is all-or-nothing for required services:
   when the *first* start of a `startup: required` service fails with an error
   that says it is not retryable (a WippyError with retryable=False: corrupt
   database, unwritable data directory), `start()` raises StartupFailed at once

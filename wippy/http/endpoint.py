@@ -1,4 +1,4 @@
-"""Calling a Lua function for one HTTP request (reference §5.1, decisions D4).
+"""Calling a Lua function for one HTTP request (docs/decisions.md: D4).
 
 1. The body is read up front, bounded by the service's `max_body` (checked
    from Content-Length before reading, then while reading) and by a read

@@ -1,4 +1,4 @@
-"""Path patterns with Go 1.22 `http.ServeMux` semantics (reference §2.6).
+"""Path patterns with Go 1.22 `http.ServeMux` semantics, as Wippy's router uses them.
 
 A pattern is a list of segments:
 

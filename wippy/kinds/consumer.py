@@ -1,4 +1,4 @@
-"""`queue.consumer` (reference §2.11, §5.2; decision D1)."""
+"""`queue.consumer` (docs/kinds/queue.md; docs/decisions.md: D1)."""
 from __future__ import annotations
 
 from dataclasses import dataclass

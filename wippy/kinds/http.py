@@ -1,4 +1,4 @@
-"""`http.service`, `http.router`, `http.endpoint` (reference §2.4–2.6, §5.1; D4, D8).
+"""`http.service`, `http.router`, `http.endpoint` (docs/kinds/http.md; docs/decisions.md: D4, D8).
 
     - name: gateway                 - name: router              - name: list.endpoint
       kind: http.service              kind: http.router           kind: http.endpoint

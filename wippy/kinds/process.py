@@ -1,4 +1,4 @@
-"""process.lua, process.host and process.service (reference §2.7–2.9, decision D3).
+"""process.lua, process.host and process.service (docs/kinds/lua.md; docs/decisions.md: D3).
 
 A process.service runs its process.lua once per start. How it ends decides
 what the supervisor does (D3): returning 0, nil, true or nothing is success

@@ -1,4 +1,4 @@
-"""`queue.driver.memory` and `queue.queue` (reference §2.2, §2.3; decisions D2, D5, D12)."""
+"""`queue.driver.memory` and `queue.queue` (docs/kinds/queue.md; decisions D2, D5, D12)."""
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,4 @@
-"""`db.sql.sqlite` (reference §2.1, decision D7).
+"""`db.sql.sqlite` (docs/kinds/sql.md; docs/decisions.md: D7).
 
     - name: db
       kind: db.sql.sqlite

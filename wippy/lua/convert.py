@@ -1,6 +1,6 @@
 """Plain data <-> Lua values, with depth and size caps.
 
-Only plain data crosses the bridge (reliability requirement 3): Lua tables
+Only plain data crosses the bridge (docs/decisions.md: D10): Lua tables
 become dicts/lists, Python dicts/lists become fresh Lua tables. Functions,
 userdata and coroutines become None. Tables are read with raw access
 (`items()`), so metamethod traps in returned values never run in Python.

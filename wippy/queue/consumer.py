@@ -1,4 +1,4 @@
-"""The consumer runtime: a pump, a prefetch buffer and `concurrency` workers (reference §5.2).
+"""The consumer runtime: a pump, a prefetch buffer and `concurrency` workers.
 
     driver --pump--> buffer (<= prefetch) --> workers (<= concurrency in flight)
 
@@ -44,7 +44,7 @@ HOLD_LIMIT = 0.005   # seconds a consumer worker may run messages without yieldi
 
 
 def lua_invoker(engine: Any, fdef: Any) -> Invoke:
-    """Call a function.lua entry with the body as its one argument (reference §5.2)."""
+    """Call a function.lua entry with the body as its one argument."""
     async def invoke(body: Any, delivery: Delivery) -> Outcome:
         return outcome_of(await engine.call(fdef, (body,), delivery=delivery))
     return invoke

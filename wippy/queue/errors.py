@@ -12,7 +12,7 @@ class QueueFull(WippyError):
 
 
 def queue_not_found(queue: str) -> WippyError:
-    # Go returns this as Internal; kept for compatibility (reference §3.3).
+    # Go returns this as Internal; kept for compatibility with Go Wippy.
     return WippyError("queue not found", INTERNAL, retryable=False, details={"queue": queue})
 
 

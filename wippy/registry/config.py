@@ -62,7 +62,7 @@ class RestartPolicy:
 
 @dataclass
 class Lifecycle:
-    """The lifecycle block shared by every supervised kind (reference §1.8)."""
+    """The lifecycle block shared by every supervised kind (docs/kinds/lifecycle.md)."""
     auto_start: bool = False
     startup: str = spec("required", choices=("required", "optional"))
     requires: list[str] = spec(default_factory=list, ref=True)

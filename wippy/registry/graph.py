@@ -1,4 +1,4 @@
-"""References are data; order comes from a graph (architecture principle 7).
+"""References are data; order comes from a graph (docs/architecture.md).
 
 Edges come from every reference field of a decoded config (`spec(ref=...)`,
 lifecycle `requires`/`depends_on` included). Every reference must name an

@@ -1,4 +1,4 @@
-"""Definition files -> Entry list (reference §1.2-1.4, decision D6).
+"""Definition files -> Entry list (docs/decisions.md: D6).
 
 Every `.yaml`/`.yml`/`.json` file under a source directory (recursively, in
 lexical order, `node_modules` skipped) that has a non-blank `namespace` is a
@@ -20,7 +20,7 @@ from .yaml_lines import LineDict, LineList, parse_json, parse_yaml
 
 DEFINITION_SUFFIXES = (".yaml", ".yml", ".json")
 SKIP_DIRS = frozenset({"node_modules"})
-# Keys of an entry element that are not data (reference §1.2).
+# Keys of an entry element that are not data (Wippy's registry format).
 ENTRY_KEYS = frozenset({"name", "kind", "meta", "data"})
 # Top-level keys of a single-entry file that are not data.
 FILE_KEYS = frozenset({"namespace", "name", "kind", "meta", "version", "requirements", "entries"})
@@ -106,7 +106,7 @@ class _FileLoader:
             return  # not a mapping: not a definition file
         ns = doc.get("namespace")
         if ns is None or (isinstance(ns, str) and not ns.strip()):
-            return  # reference §1.2: silently not a definition file
+            return  # as in Wippy: silently not a definition file
         if not isinstance(ns, str):
             self.fail("namespace must be a string", doc.line_of("namespace"), field="namespace")
             return

@@ -1,4 +1,4 @@
-"""`wippy.lock`: where the sources and modules of a project live (reference §4).
+"""`wippy.lock`: where the sources and modules of a project live.
 
     directories:
         modules: .wippy

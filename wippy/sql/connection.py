@@ -1,10 +1,10 @@
 """Opening one SQLite connection with the runtime's settings and guards.
 
-Settings (reliability requirement 8): WAL, synchronous=NORMAL (crash-safe;
+Settings: WAL, synchronous=NORMAL (crash-safe;
 the last commits can be lost on power failure, `options.synchronous: FULL`
 keeps them), busy_timeout=5000 ms, foreign_keys=ON.
 
-Guards (requirement 7): an authorizer refuses ATTACH/DETACH (which also
+Guards: an authorizer refuses ATTACH/DETACH (which also
 covers `VACUUM` and `VACUUM INTO`, they attach internally) and every PRAGMA
 outside a read-mostly allowlist; a progress handler aborts a statement that
 runs past the caller's deadline. DDL stays allowed: the tutorial's migration

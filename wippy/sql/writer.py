@@ -1,7 +1,7 @@
 """The single writer: one thread, one connection, group commit.
 
 Every statement that may write goes through this thread, so writers never
-contend for SQLite's lock inside the process (reliability requirement 8).
+contend for SQLite's lock inside the process.
 Throughput comes from group commit: when several autocommit writes are
 waiting, the thread runs them in one `BEGIN IMMEDIATE ... COMMIT`, each in
 its own SAVEPOINT, so one failing statement rolls back alone and the others

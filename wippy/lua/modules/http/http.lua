@@ -1,4 +1,4 @@
--- The `http` module, server side (reference §3.1; decisions D4, D8).
+-- The `http` module, server side (docs/modules/http.md; docs/decisions.md: D4, D8).
 -- Trusted code: argument shapes are checked here; the request/response state
 -- lives in Python (`call.http`) and every method reaches it through a host
 -- function on this thread, so no method waits on the event loop except

@@ -1,4 +1,4 @@
-"""The `http` Lua module, server side (reference §3.1; decisions D4, D8).
+"""The `http` Lua module, server side (docs/modules/http.md; docs/decisions.md: D4, D8).
 
 Host functions read and write the per-request `HttpCall` in `call.http`
 (set by http.endpoint); they run on the Lua thread with no loop round trip.

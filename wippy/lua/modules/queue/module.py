@@ -1,4 +1,4 @@
-"""The `queue` Lua module: publish, message() inside a consumer call, info (reference §3.3).
+"""The `queue` Lua module: publish, message() inside a consumer call, info (docs/modules/queue.md).
 
 `publish` runs on the Lua worker thread and appends to the driver directly
 (no loop round trip); only a full queue falls back to `lib.await`, which

@@ -1,4 +1,4 @@
--- The `queue` module (reference §3.3). Trusted code: argument shapes are
+-- The `queue` module (docs/modules/queue.md). Trusted code: argument shapes are
 -- checked here, meaning (ids, emptiness, queue lookup) in queue.py.
 return function(host, lib)
     local M = {}

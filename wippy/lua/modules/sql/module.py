@@ -1,4 +1,4 @@
-"""The `sql` Lua module (reference §3.2): Python side of sql.lua.
+"""The `sql` Lua module (docs/modules/sql.md): Python side of sql.lua.
 
 Lua objects carry integer handles; `call.state["sql"]` maps them to the
 real objects (a Database reference, a Transaction, a Statement, a rendered

@@ -1,4 +1,4 @@
--- The `sql` module (reference §3.2). Trusted code.
+-- The `sql` module (docs/modules/sql.md). Trusted code.
 --
 -- DB, transaction, statement and executor objects are empty tables whose
 -- handle lives in a private weak table; the Python side (sql.py) maps the

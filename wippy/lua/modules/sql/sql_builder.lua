@@ -1,4 +1,4 @@
--- The query builder of the `sql` module (`sql.builder`), reference §3.2.
+-- The query builder of the `sql` module (`sql.builder`), docs/modules/sql.md.
 -- Trusted code, loaded by sql.py in front of sql.lua: this chunk evaluates
 -- to `function(host, V) ... return B end`, where V holds the value helpers
 -- shared with sql.lua (NULL, val, args, map, strings, bad_arg, TYPED,
