@@ -107,6 +107,14 @@ def open_connection(path: str, settings: Settings, *, reader: bool = False,
                 mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
                 if str(mode).lower() != "wal":
                     raise sqlite3.OperationalError(f"cannot switch to WAL (journal_mode={mode})")
+                # On a new file, switching to WAL writes the header and then leaves this
+                # connection outside the WAL: no -wal/-shm open, no SHARED lock on the
+                # file. A connection that closes while it believes it is the last one
+                # checkpoints and deletes the WAL; with this one invisible, two closing
+                # connections could race for that and leave the final TRUNCATE checkpoint
+                # waiting out busy_timeout (docs/kinds/sql.md, "Stopping"). Reading once
+                # more joins the WAL, so this connection counts until it closes.
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
             pragmas.append(f"PRAGMA synchronous = {settings.synchronous}")
         if reader:
             pragmas.append("PRAGMA query_only = ON")

@@ -36,7 +36,7 @@ from typing import Any
 from ..errors import INTERNAL, INVALID, PERMISSION_DENIED, WippyError
 from .connection import MEMORY, Settings, open_connection
 from .errors import closed_error, translate
-from .fastpath import MISS, LoopWriter
+from .fastpath import MISS, LoopWriter, loop_safe
 from .statements import READ, SOLO, WRITE, classify
 from .transaction import Statement, Transaction, check_sql, explain
 from .values import params_list
@@ -108,8 +108,9 @@ class Database:
                     failed = [r for r in results if isinstance(r, BaseException)]
                     if failed:
                         raise failed[0]
-                    self._fast = self._loop_writer()
-                    await self._fast.open()
+                    if loop_safe(self.settings.synchronous):
+                        self._fast = self._loop_writer()
+                        await self._fast.open()
             except BaseException as exc:
                 await self._shutdown_threads(1.0)
                 self._readers, self._writer = [], None

@@ -18,6 +18,10 @@ from the loop. It never blocks the loop:
 * At most PER_TICK writes run here per loop iteration: when many writers
   are ready at once, the rest queue for the writer, whose group commit
   beats one commit each (and keeps the work off the loop).
+* Only under synchronous NORMAL or OFF (`loop_safe`): with WAL a NORMAL commit
+  appends to the -wal file without an fsync, while FULL and EXTRA fsync on
+  every commit, which the progress handler cannot bound. Under those, every
+  write goes to the writer thread, where a group shares one fsync.
 * A statement gets FAST_BUDGET of run time here (progress handler); one that
   runs longer is interrupted, rolled back by SQLite, handed to the writer,
   and its SQL text goes to the writer from then on.
@@ -43,6 +47,12 @@ PER_TICK = 16              # fast writes per loop iteration; more go to group co
 _SLOW_MAX = 256            # remembered statements that overran FAST_BUDGET
 _BUSY, _LOCKED, _INTERRUPT = 5, 6, 9
 MISS = object()            # "not done here: send it to the writer"
+_NO_FSYNC_PER_COMMIT = ("NORMAL", "OFF")
+
+
+def loop_safe(synchronous: str) -> bool:
+    """True when a commit under this `synchronous` setting does not fsync (WAL mode)."""
+    return str(synchronous).upper() in _NO_FSYNC_PER_COMMIT
 
 
 class LoopWriter:
