@@ -1,4 +1,5 @@
--- Trusted boot code, run once per Lua state (one state per worker thread).
+-- Trusted boot code, run once per Lua state (the event loop's inline state and
+-- one state per worker thread).
 --
 -- It captures the dangerous primitives as locals, builds the allowlisted
 -- environment handed to every handler call, the error objects, the frozen

@@ -1,9 +1,11 @@
 """The only bridge between Lua coroutines and asyncio.
 
-`call()` runs a Lua function as a coroutine on a worker thread. When Lua
-needs to wait (SQL, sleep, a full queue) it yields a host request; the
-engine awaits the module's async op on the loop and resumes the coroutine
-with the result. Host requests are recognised by a per-state secret token,
+`call()` runs a Lua function as a coroutine: first on the event loop's own Lua
+state (a step there is stopped after `INLINE_SLICE`, and its entry moves for good
+to the worker threads), or on a worker thread for entries that were moved or
+asked for it (processes). When Lua needs to wait (SQL, sleep, a full queue) it
+yields a host request; the engine awaits the module's async op on the loop and
+resumes the coroutine with the result. Host requests are recognised by a per-state secret token,
 so user code cannot forge them.
 """
 from __future__ import annotations

@@ -1,9 +1,12 @@
-"""A Lua worker: one thread owning one sandboxed Lua state.
+"""A Lua worker: one sandboxed Lua state, driven either on the event loop or by a thread.
 
-Many calls can be alive in one state at once, each as a coroutine; the
-thread runs one step (resume until the next yield) at a time. Lua never runs
-on the event loop: lupa releases the GIL while Lua runs, so a CPU-bound
-handler costs a core, not the server's responsiveness.
+Many calls can be alive in one state at once, each as a coroutine; one step
+(resume until the next yield) runs at a time. The engine's first worker is the
+*inline* one (`boot_inline`, `run_inline`): it lives on the event loop thread and
+runs steps there directly, no thread hop, for at most `INLINE_SLICE` per step.
+The others each own a thread (`submit()`); lupa releases the GIL while Lua runs
+there, so a CPU-bound handler that was moved off the loop costs a core, not the
+server's responsiveness.
 
 Steps are queued with `submit()`; finished steps are handed back to the
 loop in batches (one `call_soon_threadsafe` per burst, not per step).

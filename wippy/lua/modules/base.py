@@ -7,8 +7,11 @@ A module has three parts, all optional except `name` and `lua`:
   The engine freezes the returned table (read-only, recursively), so module
   code should keep mutable state in locals, not in `M`.
 * `host_functions()`: Python functions callable from the module's Lua code as
-  `host.<name>(...)`. They run on the Lua worker thread (never on the event
-  loop) and receive the current `Call` first: `fn(call, *lua_args)`.
+  `host.<name>(...)`. They run on the thread that runs the Lua step: the event
+  loop thread for calls on the inline state (the default), a worker thread for
+  calls moved off the loop. So a host function must neither block for long nor
+  touch loop objects without `call_soon_threadsafe` unless it knows it is on the
+  loop. It receives the current `Call` first: `fn(call, *lua_args)`.
   They must return only plain values: None/bool/int/float/str, or Lua tables
   made with `call.to_lua(...)`. Return a tuple for multiple values.
   - To return `(nil, err)`: `return None, call.error(WippyError(...))`, or
@@ -22,8 +25,8 @@ A module has three parts, all optional except `name` and `lua`:
   the engine awaits `op(call, *plain_args)` (arguments already converted to
   plain Python data with `from_lua`), converts the result back with `to_lua`
   and resumes Lua with `(value, nil)`, or `(nil, err)` if it raised
-  WippyError. Use this only when the work must wait: every await costs two
-  thread hops.
+  WippyError. Use this only when the work must wait: every await is a yield
+  and a resume (and two thread hops for a call on a worker thread).
 
 `lib` (given to module Lua code) provides:
   lib.await(op, ...)               -> value, err   (see above)
