@@ -23,6 +23,7 @@ _local = threading.local()
 _cache: OrderedDict[str, tuple[str | None, tuple | None]] = OrderedDict()
 _cache_lock = threading.Lock()
 _LUA_ERROR = re.compile(r"^\?:(\d+): (.*)$", re.S)
+_AT_LINE = re.compile(r" at line (\d+)$")
 
 
 def _lua_check(source: str) -> str | None:
@@ -55,6 +56,9 @@ def _translate(source: str) -> tuple[str | None, tuple | None]:
     if err is not None:
         m = _LUA_ERROR.match(err)
         line, message = (int(m.group(1)), m.group(2)) if m else (1, err)
+        at = _AT_LINE.search(message)   # "break outside loop at line 3" is found at the end
+        if at:
+            line = int(at.group(1))
         return None, (message, line, 0)
     return out, None
 

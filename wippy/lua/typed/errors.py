@@ -19,9 +19,13 @@ class TypedLuaSyntaxError(SyntaxError):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        head = f"{self.file}:{self.line}:{self.column}: {self.message}"
+        # Column 0: Lua itself found the error after compiling and gave only the line.
+        where = f"{self.line}:{self.column}" if self.column else f"{self.line}"
+        head = f"{self.file}:{where}: {self.message}"
         if not self.excerpt.strip():
             return head
+        if not self.column:
+            return f"{head}\n    {self.excerpt}"
         # Tabs stay tabs under the caret so it lines up in a terminal.
         pad = "".join(ch if ch == "\t" else " " for ch in self.excerpt[:self._caret - 1])
         return f"{head}\n    {self.excerpt}\n    {pad}^"

@@ -69,7 +69,7 @@ class ExprParser(TypeParser):
     def _casts(self, kind: str) -> str:
         while True:
             t = self.tok
-            if t.is_("::") and not (self.peek().kind == NAME and self.peek(2).is_("::")):
+            if t.is_("::") and not self._label_ahead():
                 self.advance()
                 self.type_expr()
                 self.blank(t.start, self.prev_end)
@@ -88,6 +88,13 @@ class ExprParser(TypeParser):
                 kind = OTHER
             else:
                 return kind
+
+    def _label_ahead(self) -> bool:
+        """`::name::` here is the next statement's label, not a cast to `name`,
+        unless a label follows the cast itself (`x :: T  ::done::`)."""
+        if not (self.peek().kind == NAME and self.peek(2).is_("::")):
+            return False
+        return not (self.peek(3).kind == NAME and self.peek(4).is_("::"))
 
     def primary_expr(self) -> str:
         t = self.tok
