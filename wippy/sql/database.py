@@ -37,10 +37,10 @@ from ..errors import INTERNAL, INVALID, PERMISSION_DENIED, WippyError
 from .connection import MEMORY, Settings, open_connection
 from .errors import closed_error, translate
 from .fastpath import MISS, LoopWriter, loop_safe
-from .statements import READ, SOLO, WRITE, classify
-from .transaction import Statement, Transaction, check_sql, explain
+from .statements import READ, SOLO, WRITE, check_sql, classify, explain
+from .transaction import Statement, Transaction
 from .values import params_list
-from .worker import (BEGIN, CHECK, CHECKPOINT, EXEC, FORCE, QUERY, RAW, ROLLBACK, STOP, Op,
+from .threads import (BEGIN, CHECK, CHECKPOINT, EXEC, FORCE, QUERY, RAW, ROLLBACK, STOP, Op,
                      ReaderThread)
 from .writer import WriterThread
 
@@ -326,11 +326,13 @@ class Database:
             raise
         return tx
 
-    def _tx_ended(self, tx: Transaction) -> None:
+    def transaction_ended(self, tx: Transaction) -> None:
+        """Called by `tx` once it committed, rolled back or was found dead."""
         if self._write_tx is tx:
             self._write_tx = None
-        if tx._private:
-            self._private.discard(tx._thread)
+        thread = tx.private_thread()
+        if thread is not None:
+            self._private.discard(thread)
 
     @property
     def write_tx(self) -> Transaction | None:

@@ -38,7 +38,7 @@ from typing import Any, Callable
 
 from .connection import Guard, run_internal
 from .errors import translate
-from .worker import EXEC, Op, log, run_statement
+from .threads import EXEC, Op, log, run_statement
 
 FAST_BUDGET = 0.002        # seconds a statement may run on the loop
 CHECKPOINT_EVERY = 256     # fast commits between checkpoints (~1000 WAL pages of small rows)

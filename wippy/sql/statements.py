@@ -10,8 +10,17 @@ Only top-level keywords count: string literals, quoted identifiers, comments
 and parenthesised parts are skipped. Readers also run with
 `PRAGMA query_only`, so a misrouted write fails safely and is retried on the
 writer (see database.py).
+
+Also the checks every entry point runs before routing: `check_sql` (refuses
+empty SQL and transaction-control statements), `check_savepoint` (savepoint
+names) and `explain` (what `prepare` compiles).
 """
 from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..errors import INVALID, WippyError
 
 READ, WRITE, SOLO, CONTROL = "read", "write", "solo", "control"
 
@@ -19,6 +28,7 @@ _CONTROL = {"BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE"}
 _WRITES = {"INSERT", "UPDATE", "DELETE", "REPLACE"}
 _CACHE_MAX = 2048
 _cache: dict[str, str] = {}
+_SAVEPOINT_NAME = re.compile(r"^[A-Za-z0-9_]+$")
 
 
 def classify(sql: str) -> str:
@@ -47,6 +57,31 @@ def _classify(sql: str) -> str:
     if head in ("PRAGMA", "VACUUM"):
         return SOLO
     return WRITE
+
+
+def check_sql(sql: Any) -> None:
+    """Refuse what no route runs: a missing query, and BEGIN/COMMIT/... (use db:begin())."""
+    if not isinstance(sql, str) or not sql.strip():
+        raise WippyError("query is required", INVALID, retryable=False)
+    if classify(sql) == CONTROL:
+        raise WippyError("transaction statements (BEGIN, COMMIT, ROLLBACK, SAVEPOINT, "
+                         "RELEASE) cannot be run as SQL; use db:begin() and the "
+                         "transaction's methods", INVALID, retryable=False)
+
+
+def check_savepoint(name: Any) -> str:
+    """`name` if it is a plain identifier (it is pasted into SAVEPOINT statements)."""
+    if not isinstance(name, str) or name == "":
+        raise WippyError("savepoint name is required", INVALID, retryable=False)
+    if not _SAVEPOINT_NAME.match(name):
+        raise WippyError("savepoint name can only contain alphanumeric characters "
+                         "and underscores", INVALID, retryable=False)
+    return name
+
+
+def explain(sql: str) -> str:
+    """The statement to compile (not run) when validating `prepare`."""
+    return sql if sql.lstrip()[:7].upper() == "EXPLAIN" else "EXPLAIN " + sql
 
 
 def head_word(sql: str) -> str:

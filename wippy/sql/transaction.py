@@ -7,52 +7,33 @@ consistent snapshot, and blocks nobody.
 
 Use `async with await db.begin() as tx:` from Python: it commits on success
 and rolls back on an exception. Lua calls roll back automatically when the
-call ends (see wippy/lua/modules/sql.py).
+call ends (see wippy/lua/modules/sql/module.py).
 """
 from __future__ import annotations
 
-import re
-from typing import TYPE_CHECKING, Any
+import asyncio
+from typing import Any, Protocol
 
 from ..errors import INVALID, WippyError
 from .errors import TX_NOT_ACTIVE, tx_not_active
-from .statements import CONTROL, classify
+from .statements import check_savepoint, check_sql, explain
+from .threads import CHECK, COMMIT, EXEC, QUERY, RAW, ROLLBACK, STOP, Op
 from .values import params_list
-from .worker import CHECK, COMMIT, EXEC, QUERY, RAW, ROLLBACK, STOP, Op
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .database import Database
-
-_SAVEPOINT_NAME = re.compile(r"^[A-Za-z0-9_]+$")
 
 
-def check_sql(sql: Any) -> None:
-    if not isinstance(sql, str) or not sql.strip():
-        raise WippyError("query is required", INVALID, retryable=False)
-    if classify(sql) == CONTROL:
-        raise WippyError("transaction statements (BEGIN, COMMIT, ROLLBACK, SAVEPOINT, "
-                         "RELEASE) cannot be run as SQL; use db:begin() and the "
-                         "transaction's methods", INVALID, retryable=False)
+class Owner(Protocol):
+    """What a transaction needs from its database (database.py imports this module,
+    so it is described here instead of imported back)."""
+    type: str
+    loop: asyncio.AbstractEventLoop | None
 
-
-def check_savepoint(name: Any) -> str:
-    if not isinstance(name, str) or name == "":
-        raise WippyError("savepoint name is required", INVALID, retryable=False)
-    if not _SAVEPOINT_NAME.match(name):
-        raise WippyError("savepoint name can only contain alphanumeric characters "
-                         "and underscores", INVALID, retryable=False)
-    return name
-
-
-def explain(sql: str) -> str:
-    """The statement to compile (not run) when validating `prepare`."""
-    return sql if sql.lstrip()[:7].upper() == "EXPLAIN" else "EXPLAIN " + sql
+    def transaction_ended(self, tx: "Transaction") -> None: ...
 
 
 class Transaction:
     """A transaction on one Database; see the module doc."""
 
-    def __init__(self, db: "Database", thread: Any, read_only: bool, private: bool):
+    def __init__(self, db: Owner, thread: Any, read_only: bool, private: bool):
         self.db = db
         self.read_only = read_only
         self.active = True
@@ -125,7 +106,11 @@ class Transaction:
         self.active = False
         if self._private:
             self._thread.put(Op(STOP, None))
-        self.db._tx_ended(self)
+        self.db.transaction_ended(self)
+
+    def private_thread(self) -> Any:
+        """The reader thread this transaction owns and ends with, or None (the writer)."""
+        return self._thread if self._private else None
 
     async def __aenter__(self) -> "Transaction":
         return self

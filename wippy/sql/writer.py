@@ -27,7 +27,7 @@ from typing import Any
 
 from ..errors import WippyError
 from .errors import closed_error, translate, tx_not_active
-from .worker import (BEGIN, CHECK, CHECKPOINT, COMMIT, EXEC, FORCE, QUERY, ROLLBACK, STOP,
+from .threads import (BEGIN, CHECK, CHECKPOINT, COMMIT, EXEC, FORCE, QUERY, ROLLBACK, STOP,
                      ConnectionThread, Op, log)
 
 MAX_GROUP = 512          # writes per commit; bounds the latency of the first one
