@@ -202,6 +202,7 @@ local builder = {}
 for k, f in next, B do builder[k] = f end
 return {
     builder = builder,   -- what compiled `type` declarations call (__wippy_types)
+    is_type = is_type,
     string_cast = function(_, v) local r = cast(P.string, v, 2); return r end,
     globals = {
         typeof = typeof,
