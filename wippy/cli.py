@@ -148,7 +148,10 @@ def cmd_check(args: argparse.Namespace, kinds: Any = None, modules: Any = None) 
         _print_problems(errors, sys.stdout)
         print(f"{len(errors.errors)} problem(s) found in {len(entries)} entries", file=sys.stdout)
         return 1
-    print(f"ok: {len(plan.entries)} entries, no problems found", file=sys.stdout)
+    for warning in plan.warnings:
+        print(f"warning: {warning}", file=sys.stdout)
+    print(f"ok: {len(plan.entries)} entries, no problems found"
+          + (f", {len(plan.warnings)} warning(s)" if plan.warnings else ""), file=sys.stdout)
     return 0
 
 

@@ -120,6 +120,8 @@ class Runtime:
         self.engine = make_engine(self.objects, self.modules, **self.engine_options)
         self.plan = prepare(self.entries, self.kinds, self.modules, self.engine.check_source)
         log.info("registry loaded", extra=fields(entries=len(self.plan.entries)))
+        for warning in self.plan.warnings:
+            log.warning(str(warning))
         await self.engine.start()
         self.objects[ENV_REGISTRY] = self.plan.env   # for env kinds and the Lua env module
         ctx = BuildContext(objects=self.objects, entries=self.plan.entries, lua=self.engine,

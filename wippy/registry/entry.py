@@ -34,6 +34,9 @@ class Entry:
     # The kind the entry was written with, when an override switched it (overrides.py):
     # that kind's own fields are then dropped instead of refused (plan.py).
     written_kind: str | None = None
+    # The file each `file://` field was read from, as "data.source" -> "src/create_task.lua",
+    # so problems found in a Lua source can name the file and line the user wrote.
+    source_files: dict[str, str] = field(default_factory=dict)
 
     @property
     def id(self) -> str:

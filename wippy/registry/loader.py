@@ -66,6 +66,7 @@ class _FileLoader:
         self.shown = display_path(path)
         self.errors: list[ConfigError] = []
         self.entries: list[Entry] = []
+        self.source_files: dict[str | None, dict[str, str]] = {}   # entry id -> field -> file
 
     def fail(self, message: str, line: int = 0, entry_id: str | None = None,
              field: str | None = None) -> None:
@@ -175,7 +176,8 @@ class _FileLoader:
             return  # already reported
         self.entries.append(Entry(namespace=ns, name=name.strip(), kind=kind.strip(),
                                   meta=merged_meta, data=data,
-                                  origin=Origin(self.shown, line), field_lines=field_lines))
+                                  origin=Origin(self.shown, line), field_lines=field_lines,
+                                  source_files=self.source_files.pop(entry_id, {})))
 
     def interpolate(self, node: Any, entry_id: str | None, prefix: str = "",
                     skip_keys: Any = ()) -> bool:
@@ -210,7 +212,10 @@ class _FileLoader:
             return None
         full = self.root / rel
         try:
-            return full.read_text(encoding="utf-8")
+            text = full.read_text(encoding="utf-8")
+            field_path = field if field.startswith(("data.", "meta.")) else f"data.{field}"
+            self.source_files.setdefault(entry_id, {})[field_path] = display_path(full)
+            return text
         except FileNotFoundError:
             self.fail(f"{ref}: file not found ({display_path(full)})", line, entry_id, field)
         except IsADirectoryError:

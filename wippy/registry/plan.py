@@ -16,8 +16,9 @@ from typing import Any, Callable
 
 from .config import Decoder, suggest
 from .entry import Entry
-from ..errors import ConfigError, ConfigErrors
+from ..errors import ConfigError, ConfigErrors, Origin
 from .graph import Graph, check_references, order
+from .lua_refs import ID_ARGUMENTS, scan
 from ..kinds.base import Kind
 from ..kinds.env import PREFIX as ENV_PREFIX, registry_from
 from ..logs import fields
@@ -35,6 +36,8 @@ class Plan:
     configs: dict[str, Any]        # entry id -> decoded config (None for inert kinds)
     graph: Graph
     env: Any = None                # EnvRegistry of the env.* entries
+    # Suspicious but not wrong: literal ids in Lua that name no entry (wippy check shows them).
+    warnings: list[ConfigError] = dataclasses.field(default_factory=list)
 
     @property
     def order(self) -> list[str]:
@@ -65,6 +68,8 @@ def _lua_errors(entry: Entry, cfg: Any, modules: dict[str, Any] | None,
         if problem:
             out.append(ConfigError(f"Lua syntax error: {problem}", entry.origin_of("data.source"),
                                    entry.id, "source"))
+        elif not problem:
+            out.extend(_undeclared_requires(entry, cfg, source))
     if modules is not None:
         for i, name in enumerate(getattr(cfg, "modules", None) or []):
             if name not in modules:
@@ -72,6 +77,44 @@ def _lua_errors(entry: Entry, cfg: Any, modules: dict[str, Any] | None,
                     f"unknown module {name!r}{suggest(str(name), modules)}; available: "
                     f"{', '.join(sorted(modules)) or 'none'}",
                     entry.origin_of(f"data.modules[{i}]"), entry.id, f"modules[{i}]"))
+    return out
+
+
+def _source_origin(entry: Entry, line: int) -> Origin:
+    """The Lua file and line when the source came from a file, else the entry's field."""
+    path = entry.source_files.get("data.source")
+    return Origin(path, line) if path else entry.origin_of("data.source")
+
+
+def _undeclared_requires(entry: Entry, cfg: Any, source: str) -> list[ConfigError]:
+    """`require("json")` in a handler whose entry does not declare `json`: it would fail on
+    the first call, so say it now, at the line of the require."""
+    declared = set(getattr(cfg, "modules", None) or ()) | set(getattr(cfg, "imports", None) or ())
+    out = []
+    for req in scan(source, entry.namespace)[0]:
+        if req.name not in declared:
+            out.append(ConfigError(
+                f"require({req.name!r}) but the entry does not declare it; add {req.name!r} "
+                f"to modules (or to imports for a library.lua)",
+                _source_origin(entry, req.line), entry.id, "modules"))
+    return out
+
+
+def _literal_id_warnings(entry: Entry, cfg: Any, by_id: dict[str, Entry]) -> list[ConfigError]:
+    """`queue.publish("app:taks")`: a literal id that names no entry of the right kind."""
+    source = getattr(cfg, "source", None)
+    if not isinstance(source, str):
+        return []
+    out = []
+    for use in scan(source, entry.namespace)[1]:
+        _, kind_prefix, what = ID_ARGUMENTS[use.module]
+        target = by_id.get(use.entry_id)
+        if target is None or not target.kind.startswith(kind_prefix):
+            hint = suggest(use.entry_id, [e for e, x in by_id.items()
+                                          if x.kind.startswith(kind_prefix)])
+            out.append(ConfigError(
+                f"{use.module}.{use.function}({use.entry_id!r}) names no {what} entry{hint}",
+                _source_origin(entry, use.line), entry.id, "source"))
     return out
 
 
@@ -150,5 +193,7 @@ def prepare(entries: list[Entry], kinds: dict[str, Kind], modules: dict[str, Any
         errors.sort(key=lambda e: (e.origin.file, e.origin.line) if e.origin else ("", 0))
         raise ConfigErrors(errors)
     graph = order(deps, by_id)
-    return Plan(by_id, kind_of, configs, graph, env)
+    warnings = [w for eid, entry in by_id.items() if entry.kind.endswith(LUA_SUFFIX)
+                for w in _literal_id_warnings(entry, configs.get(eid), by_id)]
+    return Plan(by_id, kind_of, configs, graph, env, warnings)
 
