@@ -2,6 +2,7 @@
 so the tutorial's handler files run unmodified in-process, plus a probe."""
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -74,3 +75,29 @@ end
             found = [r for r in self.rows if status is None or r.get("status") == status]
             return call.to_lua(found)
         return {"rows": rows}
+
+
+class Latch(LuaModule):
+    """`latch.wait()` suspends the handler until the test calls `release()`: a handler
+    that holds its `limit_concurrency` slot for as long as the test needs."""
+    name = "latch"
+    lua = ('return function(host, lib) return {wait = function() '
+           'return lib.await("latch.wait") end} end')
+
+    def __init__(self) -> None:
+        self.waiting = 0
+        self.event: Any = None
+
+    def release(self) -> None:
+        self.event.set()
+
+    def async_ops(self) -> dict[str, Any]:
+        async def wait(call: Any) -> None:
+            if self.event is None:
+                self.event = asyncio.Event()
+            self.waiting += 1
+            try:
+                await self.event.wait()
+            finally:
+                self.waiting -= 1
+        return {"latch.wait": wait}

@@ -127,3 +127,16 @@ def test_build_errors_name_entry_and_field():
                   entry("b", "http.endpoint", {"method": "GET", "path": "/x/{b}", "func": "f"},
                         {"router": "r"}))
     assert info.value.entry_id == "app:b" and "route pattern conflicts detected" in str(info.value)
+
+
+def test_edge_limits_reach_the_server_options():
+    objects = build_all(entry("gw", "http.service", {
+        "addr": "127.0.0.1:0", "timeouts": {"body_idle": "5s"}, "max_connections": 50,
+        "max_body_buffer": 4096}))
+    opts = objects["app:gw"].options
+    assert (opts.body_idle_timeout, opts.max_connections, opts.max_body_buffer) == (5.0, 50, 4096)
+    defaults = build_all(entry("gw", "http.service", {"addr": "127.0.0.1:0"}))["app:gw"].options
+    assert (defaults.body_idle_timeout, defaults.max_connections) == (60.0, 10_000)
+    assert defaults.max_body_buffer == 64 << 20
+    assert any("at least 0" in p for p in problems(entry("gw", "http.service", {
+        "addr": ":80", "max_connections": -1})))

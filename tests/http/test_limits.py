@@ -1,5 +1,5 @@
-"""Edge guarantees of the HTTP service: the concurrency limit, shutdown with stalled
-uploads, and generic error bodies."""
+"""Edge guarantees of the HTTP service: the concurrency limit (counted from the handler's
+start), shutdown with stalled uploads, and generic error bodies."""
 import asyncio
 import re
 import time
@@ -11,6 +11,7 @@ from wippy.http import ServerOptions
 
 from ..polling import wait_until
 from .helpers import handler, serving
+from .stubs import Latch
 
 pytestmark = pytest.mark.anyio
 
@@ -20,55 +21,53 @@ LEAK = re.compile(r"Traceback|\.lua|\.py\b|:\d+:|\bSELECT\b|\bINSERT\b|\bFROM\b|
                   r"|/work/|stack traceback|attempt to", re.IGNORECASE)
 
 
-async def stalled_body(server):
-    """A request whose body never arrives: it stays in flight until the body deadline."""
-    reader, writer = await asyncio.open_connection(*server.bound)
-    writer.write(b"POST /up HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\n")
-    await writer.drain()
-    return reader, writer
+HELD = handler("latch.wait(); res:write_json({ok = true})", ("latch",))
 
 
 async def test_requests_over_the_concurrency_limit_get_503_with_retry_after(caplog):
+    latch = Latch()
     options = ServerOptions(limit_concurrency=2, stop_timeout=2.0)
-    async with serving([("POST", "/up", OK)], options=options) as server:
-        app = server._server.config.loaded_app
-        held = [await stalled_body(server) for _ in range(2)]
-        await wait_until(lambda: app.active == 2, what="2 requests in flight")
+    async with serving([("POST", "/up", HELD), ("POST", "/ok", OK)], options=options,
+                       extra_modules={"latch": latch}) as server:
         async with httpx.AsyncClient(base_url=server.url, timeout=5) as c:
-            refused = await asyncio.gather(*(c.post("/up", content=b"{}") for _ in range(5)))
-        for r in refused:
-            assert r.status_code == 503 and r.headers["retry-after"] == "1"
-            assert r.json()["error"]["code"] == "overloaded"
-            assert r.headers["x-request-id"] == r.json()["error"]["request_id"]
-        # One warning per overload episode, not one per refused request.
-        warnings = [m for m in caplog.messages if "concurrency limit reached" in m]
-        assert len(warnings) == 1
-        for _, writer in held:
-            writer.close()
-        await wait_until(lambda: app.active == 0, what="no request in flight")
-        async with httpx.AsyncClient(base_url=server.url, timeout=5) as c:
-            assert (await c.post("/up", content=b"{}")).status_code == 200
+            held = [asyncio.create_task(c.post("/up", content=b"{}")) for _ in range(2)]
+            await wait_until(lambda: latch.waiting == 2, what="2 handlers running")
+            assert server.app.gate.active == 2
+            refused = await asyncio.gather(*(c.post("/ok", content=b"{}") for _ in range(5)))
+            for r in refused:
+                assert r.status_code == 503 and r.headers["retry-after"] == "1"
+                assert r.json()["error"]["code"] == "overloaded"
+                assert r.headers["x-request-id"] == r.json()["error"]["request_id"]
+            # One warning per overload episode, not one per refused request.
+            warnings = [m for m in caplog.messages if "concurrency limit reached" in m]
+            assert len(warnings) == 1
+            latch.release()
+            assert [r.status_code for r in await asyncio.gather(*held)] == [200, 200]
+            assert server.app.gate.active == 0
+            assert (await c.post("/ok", content=b"{}")).status_code == 200
 
 
 async def test_no_limit_when_zero():
+    latch = Latch()
     options = ServerOptions(limit_concurrency=0, stop_timeout=2.0)
-    async with serving([("POST", "/up", OK)], options=options) as server:
-        app = server._server.config.loaded_app
-        held = [await stalled_body(server) for _ in range(3)]
-        await wait_until(lambda: app.active == 3, what="3 requests in flight")
+    async with serving([("POST", "/up", HELD), ("POST", "/ok", OK)], options=options,
+                       extra_modules={"latch": latch}) as server:
         async with httpx.AsyncClient(base_url=server.url, timeout=5) as c:
-            assert (await c.post("/up", content=b"{}")).status_code == 200
-        for _, writer in held:
-            writer.close()
+            held = [asyncio.create_task(c.post("/up", content=b"{}")) for _ in range(3)]
+            await wait_until(lambda: latch.waiting == 3, what="3 handlers running")
+            assert (await c.post("/ok", content=b"{}")).status_code == 200
+            latch.release()
+            await asyncio.gather(*held)
 
 
 async def test_stop_does_not_wait_for_a_stalled_upload():
     # The grace period is ~7.7 s; a body that never arrives must not use it up.
     options = ServerOptions(stop_timeout=10.0)
     async with serving([("POST", "/up", OK)], options=options) as server:
-        app = server._server.config.loaded_app
-        reader, writer = await stalled_body(server)
-        await wait_until(lambda: app.active == 1, what="the upload in flight")
+        reader, writer = await asyncio.open_connection(*server.bound)
+        writer.write(b"POST /up HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\n{")
+        await writer.drain()
+        await wait_until(lambda: server.edge.buffered == 1, what="the upload under way")
         t0 = time.monotonic()
         await server.stop()
         assert time.monotonic() - t0 < 2.0

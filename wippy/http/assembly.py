@@ -14,6 +14,7 @@ from ..logs import fields
 from . import middleware
 from .app import HttpApp, auto_options
 from .endpoint import Endpoint
+from .gate import Gate
 from .patterns import Pattern, PatternError, parse_pattern
 from .routes import RouteSpec, compile_routes, find_conflict
 
@@ -117,13 +118,14 @@ class Routing:
     def build_app(self, engine: Any, objects: dict, max_body: int, body_timeout: float,
                   budget: float | None, limit_concurrency: int = 0) -> HttpApp:
         """Assemble the ASGI app: resolve functions, wrap middleware, compile the table."""
+        gate = Gate(limit_concurrency)
         for spec, ep in zip(self.specs, self.endpoints):
             fdef = resolve_function(objects, ep.func_id)
             if fdef is None:
                 log.error("endpoint function not found; the route will answer 500",
                           extra=fields(endpoint=ep.entry_id, func=ep.func_id, route=ep.route))
             handler: Any = Endpoint(ep.entry_id, ep.func_id, engine, fdef, max_body,
-                                    body_timeout, budget)
+                                    body_timeout, budget, gate)
             router = ep.router
             if router.post_middleware:
                 handler = middleware.wrap(handler, router.post_middleware, router.post_options)
@@ -138,7 +140,7 @@ class Routing:
                 handler = middleware.wrap(handler, router.middleware, router.options)
             return handler
 
-        return HttpApp(compile_routes(self.specs, options_for), limit_concurrency)
+        return HttpApp(compile_routes(self.specs, options_for), gate)
 
 
 def resolve_function(objects: dict, func_id: str) -> Any:

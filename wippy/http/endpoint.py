@@ -2,10 +2,12 @@
 
 1. The body is read up front, bounded by the service's `max_body` (checked
    from Content-Length before reading, then while reading) and by a read
-   deadline; over the limit → 413 before the handler runs.
-2. The function runs with no arguments; `http.request()`/`http.response()`
+   deadline; over the limit → 413 before the handler runs. (A pause between
+   two reads of the body is the connection's to time: protocol.py.)
+2. Then the request takes a `limit_concurrency` slot (gate.py), or gets 503.
+3. The function runs with no arguments; `http.request()`/`http.response()`
    reach this request through `call.http` (an `HttpCall`).
-3. Afterwards: whatever the handler wrote is sent. If it wrote nothing and
+4. Afterwards: whatever the handler wrote is sent. If it wrote nothing and
    failed → 500 `handler_error`; if it wrote nothing and returned nothing →
    500 `no_response`. Both carry a request id; the detail goes to the log.
 """
@@ -19,6 +21,7 @@ from ..aio import run_until
 from ..errors import WippyError
 from ..logs import fields
 from .exchange import Exchange
+from .gate import Gate
 from .responses import new_request_id, send_error
 from .state import HttpCall
 
@@ -61,11 +64,12 @@ class Endpoint:
     """The handler of one http.endpoint: `await endpoint(scope, receive, send, params)`."""
 
     __slots__ = ("entry_id", "func_id", "engine", "fdef", "max_body", "body_timeout",
-                 "budget")
+                 "budget", "gate")
 
     def __init__(self, entry_id: str, func_id: str, engine: Any, fdef: Any,
                  max_body: int = DEFAULT_MAX_BODY, body_timeout: float = DEFAULT_BODY_TIMEOUT,
-                 budget: float | None = None):
+                 budget: float | None = None, gate: Gate | None = None):
+        self.gate = gate or Gate()
         self.entry_id = entry_id
         self.func_id = func_id
         self.engine = engine
@@ -118,7 +122,16 @@ class Endpoint:
                     return  # client disconnected
         if chunked:
             length = -1
-        call = HttpCall(scope, body, params, send, length)
+        gate = self.gate
+        if gate.limit and gate.active >= gate.limit:
+            return await gate.refuse(send)
+        gate.active += 1
+        try:
+            return await self._handle(HttpCall(scope, body, params, send, length))
+        finally:
+            gate.leave()
+
+    async def _handle(self, call: HttpCall) -> None:
         if self.fdef is None:
             return await self._fail(call, "no_handler", "internal server error",
                                     f"no handler registered for target {self.func_id}")

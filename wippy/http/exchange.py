@@ -46,7 +46,7 @@ class Exchange:
 
     __slots__ = ("conn", "scope", "keep_alive", "expect_continue", "is_head", "task",
                  "body", "body_size", "more_body", "body_done", "waiter", "disconnected",
-                 "started", "complete", "chunked", "expected", "head")
+                 "started", "complete", "chunked", "expected", "head", "received", "counted")
 
     def __init__(self, conn: Any, scope: dict, keep_alive: bool, expect_continue: bool):
         self.conn = conn
@@ -56,7 +56,9 @@ class Exchange:
         self.is_head = scope["method"] == "HEAD"
         self.task: asyncio.Task | None = None
         self.body: list[bytes] = []
-        self.body_size = 0
+        self.body_size = 0             # received, not yet passed to the app
+        self.received = 0              # body bytes received in all
+        self.counted = 0               # of which counted in the server's Edge.buffered
         self.more_body = True          # the parser has not seen the end of the body yet
         self.body_done = False         # the app received the last body message
         self.waiter: asyncio.Future | None = None

@@ -21,11 +21,17 @@ and what it adds:
 * On shutdown, a connection whose request body is still arriving is closed at
   once: its handler has not started, and a stalled upload would otherwise hold
   the grace period.
+* The limits of edge.py: open connections, a pause between two reads of a
+  body (408), bytes of bodies still arriving, summed over the connections
+  (503). A body is accounted and timed only while it is incomplete at the end
+  of a read, so a request whose body came with its headers pays nothing.
+* Error answers the connection writes itself and the lingering close: closing.py.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from collections import deque
 from typing import Any
 from urllib.parse import unquote
@@ -34,22 +40,25 @@ import httptools
 from uvicorn.protocols.utils import get_local_addr, get_remote_addr, is_ssl
 
 from ..logs import fields
-from .edge import LINGER_BYTES, LINGER_TIME, LINGER_TIMEOUT
+from .closing import BAD_REQUEST, Closing
+from .edge import Edge
 from .exchange import Exchange
-from .state import join_addr
 
 log = logging.getLogger("wippy.http")
 
 READ_BUFFER = 256 * 1024     # asyncio's own read size for sockets
 HIGH_WATER = 64 * 1024       # unread request body that pauses reading
 _ASGI = {"version": "3.0", "spec_version": "2.3"}
-_BAD_REQUEST = "Invalid HTTP request received."
 
 
-class HttpProtocol(asyncio.BufferedProtocol):
-    """Set per server by `protocol_class()`: the header deadline and the read buffer."""
+class HttpProtocol(Closing, asyncio.BufferedProtocol):
+    """Set per server by `protocol_class()`: its limits and its read buffer."""
 
-    header_timeout = 30.0
+    edge = Edge()
+    header_timeout = 30.0               # the limits read per request, copied from `edge`
+    body_idle = 60.0
+    max_connections = sys.maxsize
+    max_body_buffer = sys.maxsize
     read_buffer = memoryview(bytearray(0))
     _defaults: list = [None, b"", 0]    # Date header cache: (source list, bytes, lines)
 
@@ -85,6 +94,7 @@ class HttpProtocol(asyncio.BufferedProtocol):
         self.url = b""
         self.headers: list[tuple[bytes, bytes]] = []
         self.expect_continue = False
+        self.body_progress = 0.0   # when bytes of an incomplete body last came in
         self.lingering = 0.0       # lingering close until this loop time; 0 = not lingering
         self.linger_read = 0.0     # when the last discarded bytes came in
         self.linger_left = 0       # bytes still to discard before closing anyway
@@ -97,11 +107,18 @@ class HttpProtocol(asyncio.BufferedProtocol):
         self.client = get_remote_addr(transport)
         if is_ssl(transport):
             self.scheme = "https"
+        if len(self.connections) > self.max_connections:
+            self.refuse_connection()
+            return
+        if self.edge.refusing:
+            self.edge.refusing = False    # under the limit again: the next episode is logged
         self.last_active = self.loop.time()
         self._arm(self.last_active + self.idle_timeout)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.connections.discard(self)
+        if self.current is not None:
+            self.release_body(self.current)
         for ex in (self.running, self.current, *self.pipeline):
             if ex is not None and not ex.complete:
                 ex.disconnected = True
@@ -123,7 +140,7 @@ class HttpProtocol(asyncio.BufferedProtocol):
 
     def buffer_updated(self, nbytes: int) -> None:
         if self.lingering:
-            self._discard(nbytes)
+            self.discard(nbytes)
             return
         self.data_received(bytes(self.read_buffer[:nbytes]))
 
@@ -140,13 +157,34 @@ class HttpProtocol(asyncio.BufferedProtocol):
         except httptools.HttpParserError:
             self._bad_request()
             return
-        if self.in_headers and not self.header_deadline:
-            self.header_deadline = self.loop.time() + self.header_timeout
-            self._arm(self.header_deadline)
+        if self.in_headers:
+            if not self.header_deadline:
+                self.header_deadline = self.loop.time() + self.header_timeout
+                self._arm(self.header_deadline)
+            return
+        ex = self.current
+        if ex is not None and ex.more_body and not ex.complete:
+            self._body_arriving(ex)
+
+    def _body_arriving(self, ex: Exchange) -> None:
+        """After a read that left `ex`'s body incomplete: count what it holds against
+        max_body_buffer and restart its idle timer."""
+        now = self.body_progress = self.loop.time()
+        grown = ex.received - ex.counted
+        if grown:
+            edge = self.edge
+            edge.buffered += grown
+            ex.counted = ex.received
+            if edge.buffered > self.max_body_buffer and ex is self.running:
+                self.body_buffer_full(ex)
+                return
+            if edge.buffer_full and edge.buffered <= self.max_body_buffer:
+                edge.buffer_full = False      # the next episode is logged again
+        self._arm(now + self.body_idle)
 
     def _bad_request(self) -> None:
         log.warning("invalid HTTP request received; closing the connection",
-                    extra=fields(client=join_addr(self.client) if self.client else ""))
+                    extra=fields(client=self.client_text()))
         transport = self.transport
         if transport.is_closing():
             return
@@ -154,6 +192,7 @@ class HttpProtocol(asyncio.BufferedProtocol):
         if ex is not None and ex.more_body and ex is self.running and not ex.started:
             # The error is in the body the handler waits for (a chunk size that is not
             # hex): it will never arrive, so answer now; the handler sees a disconnect.
+            self.release_body(ex)
             ex.disconnected = True
             ex.wake()
         elif self.running is not None and not self.running.complete:
@@ -165,50 +204,8 @@ class HttpProtocol(asyncio.BufferedProtocol):
             self.pipeline.clear()
             self.pause_reading()
             return
-        self._answer_and_close(b"HTTP/1.1 400 Bad Request\r\n", _BAD_REQUEST)
-
-    def _answer_and_close(self, status_line: bytes, text: str) -> None:
-        """A plain-text error answer written by the connection itself, then a lingering
-        close: the client may still be sending the request it answers."""
-        defaults, _ = self.default_head()
-        body = text.encode("ascii")
-        self.transport.write(b"".join((
-            status_line, defaults, b"content-type: text/plain; charset=utf-8\r\n",
-            b"content-length: ", str(len(body)).encode("ascii"), b"\r\n",
-            b"connection: close\r\n\r\n", body)))
-        self._linger()
-
-    def close_after(self, ex: Exchange) -> None:
-        """End the connection after `ex`'s response asked to close: at once, or with a
-        lingering close while its request body may still be arriving (an early 413)."""
-        if ex.more_body and not ex.disconnected:
-            self._linger()
-        else:
-            self.transport.close()
-
-    def _linger(self) -> None:
-        """Shut down writing, then read and discard until the client closes or the
-        bounds in edge.py run out (why: see there)."""
-        transport = self.transport
-        if transport.is_closing() or self.lingering:
-            return
-        now = self.loop.time()
-        self.lingering = now + LINGER_TIME
-        self.linger_read = now
-        self.linger_left = LINGER_BYTES
-        self.in_headers = False
-        self.pipeline.clear()
-        if transport.can_write_eof():    # TLS cannot half-close: it only discards
-            transport.write_eof()        # sent once the answer has left
-        self.resume_reading()
-        self._arm(now + LINGER_TIMEOUT)
-
-    def _discard(self, nbytes: int) -> None:
-        now = self.loop.time()
-        self.linger_read = now
-        self.linger_left -= nbytes
-        if self.linger_left <= 0 or now >= self.lingering:
-            self.transport.close()
+        status_line, text = BAD_REQUEST
+        self.answer(status_line, text.encode("ascii"))
 
     # ------------------------------------------------------------ parser callbacks
     def on_message_begin(self) -> None:
@@ -256,12 +253,15 @@ class HttpProtocol(asyncio.BufferedProtocol):
             return
         ex.body.append(body)
         ex.body_size += len(body)
+        ex.received += len(body)
         if ex.body_size > HIGH_WATER:
             self.pause_reading()
         ex.wake()
 
     def on_message_complete(self) -> None:
         ex = self.current
+        if ex.counted:
+            self.release_body(ex)
         if ex.complete:
             return
         ex.more_body = False
@@ -323,16 +323,22 @@ class HttpProtocol(asyncio.BufferedProtocol):
         if transport is None or transport.is_closing():
             return
         now = self.loop.time()
+        ex = self.current
         if self.lingering:
-            due = min(self.lingering, self.linger_read + LINGER_TIMEOUT)
-            if now >= due:
-                transport.close()     # the client neither closed nor stopped sending
+            due = self.linger_due(now)
+            if not due:
                 return
         elif self.in_headers and self.header_deadline:
             if now >= self.header_deadline:
                 transport.close()     # headers too slow (slowloris)
                 return
             due = self.header_deadline
+        elif (ex is not None and ex is self.running and ex.more_body and not ex.started
+              and not self.read_paused):
+            due = self.body_progress + self.body_idle     # its body is arriving
+            if now >= due:
+                self.body_stalled(ex)
+                return
         elif self.running is not None:
             due = now + self.idle_timeout     # busy: not idle
         else:
@@ -351,6 +357,7 @@ class HttpProtocol(asyncio.BufferedProtocol):
     def resume_reading(self) -> None:
         if self.read_paused:
             self.read_paused = False
+            self.body_progress = self.loop.time()   # a pause of ours is no client stall
             self.transport.resume_reading()
 
     def pause_writing(self) -> None:
@@ -372,10 +379,14 @@ class HttpProtocol(asyncio.BufferedProtocol):
                 waiter.set_result(None)
 
 
-def protocol_class(header_timeout: float) -> type[HttpProtocol]:
-    """The protocol class for one server: its header deadline and its read buffer."""
+def protocol_class(edge: Edge) -> type[HttpProtocol]:
+    """The protocol class for one server: its limits and counters, and its read buffer."""
     return type("WippyHttpProtocol", (HttpProtocol,), {
-        "header_timeout": header_timeout,
+        "edge": edge,
+        "header_timeout": edge.header_timeout,
+        "body_idle": edge.body_idle,
+        "max_connections": edge.max_connections or sys.maxsize,
+        "max_body_buffer": edge.max_body_buffer or sys.maxsize,
         "read_buffer": memoryview(bytearray(READ_BUFFER)),
         "_defaults": [None, b"", 0],
     })

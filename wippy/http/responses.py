@@ -48,11 +48,15 @@ def new_request_id() -> str:
     return uuid.uuid4().hex
 
 
+def error_body(code: str, message: str, request_id: str) -> bytes:
+    return json.dumps({"error": {"code": code, "message": message,
+                                 "request_id": request_id}}).encode()
+
+
 async def send_error(send: Any, status: int, code: str, message: str, request_id: str,
                      close: bool = False, retry_after: int | None = None) -> None:
     """A JSON error: {"error": {"code", "message", "request_id"}} plus X-Request-Id."""
-    body = json.dumps({"error": {"code": code, "message": message,
-                                 "request_id": request_id}}).encode()
+    body = error_body(code, message, request_id)
     headers = [(b"content-type", APPLICATION_JSON),
                (b"content-length", str(len(body)).encode()),
                (b"x-request-id", request_id.encode("latin-1"))]

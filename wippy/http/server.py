@@ -24,6 +24,8 @@ import uvicorn
 from ..errors import UNAVAILABLE, WippyError
 from ..logs import fields
 from .assembly import Routing
+from .edge import (DEFAULT_BODY_IDLE, DEFAULT_MAX_BODY_BUFFER, DEFAULT_MAX_CONNECTIONS,
+                   DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_HEADERS, DEFAULT_MAX_URI, Edge)
 from .endpoint import DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_BODY
 from .protocol import protocol_class
 
@@ -31,7 +33,7 @@ log = logging.getLogger("wippy.http")
 
 DEFAULT_IDLE = 75.0              # keep-alive idle limit when neither idle nor read is set
 DEFAULT_HEADER_TIMEOUT = 30.0    # request headers must arrive within this (slowloris)
-DEFAULT_LIMIT_CONCURRENCY = 1000  # requests handled at once; more → 503 + Retry-After
+DEFAULT_LIMIT_CONCURRENCY = 1000  # handlers running at once; more → 503 + Retry-After
 BACKLOG = 2048
 
 
@@ -39,9 +41,15 @@ BACKLOG = 2048
 class ServerOptions:
     max_body: int = DEFAULT_MAX_BODY
     limit_concurrency: int = DEFAULT_LIMIT_CONCURRENCY   # 0 = no limit
+    max_connections: int = DEFAULT_MAX_CONNECTIONS       # 0 = no limit
+    max_body_buffer: int = DEFAULT_MAX_BODY_BUFFER       # 0 = no limit
+    max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES
+    max_headers: int = DEFAULT_MAX_HEADERS
+    max_uri: int = DEFAULT_MAX_URI
     read_timeout: float = 0.0        # 0 = none (body reads still end after 5 min)
     write_timeout: float = 0.0       # 0 = none; else it also bounds each handler call
     idle_timeout: float = 0.0
+    body_idle_timeout: float = DEFAULT_BODY_IDLE   # longest pause inside a body
     stop_timeout: float = 10.0
     tls_cert: str = ""
     tls_key: str = ""
@@ -110,6 +118,8 @@ class HttpServer:
         self.routing = Routing(entry_id)
         self.bound: tuple[str, int] | None = None     # actual address once listening
         self._server: uvicorn.Server | None = None
+        self.app: Any = None                # the running server's ASGI app (HttpApp)
+        self.edge: Edge | None = None       # the running server's limits and counters
         self._ticker: asyncio.Task | None = None
 
     @property
@@ -149,6 +159,7 @@ class HttpServer:
             sock.close()
             raise
         self._server = server
+        self.app = app
         self.bound = sock.getsockname()[:2]
         self._ticker = asyncio.get_running_loop().create_task(server.main_loop(),
                                                              name=f"{self.entry_id} ticker")
@@ -159,7 +170,12 @@ class HttpServer:
     def _config(self, app: Any) -> uvicorn.Config:
         opts = self.options
         idle = opts.idle_timeout or opts.read_timeout or DEFAULT_IDLE
-        header_timeout = opts.read_timeout or DEFAULT_HEADER_TIMEOUT
+        self.edge = Edge(
+            header_timeout=opts.read_timeout or DEFAULT_HEADER_TIMEOUT,
+            body_idle=opts.body_idle_timeout or DEFAULT_BODY_IDLE,
+            max_connections=opts.max_connections, max_body_buffer=opts.max_body_buffer,
+            max_header_bytes=opts.max_header_bytes, max_headers=opts.max_headers,
+            max_uri=opts.max_uri)
         tls: dict[str, Any] = {}
         if opts.tls_cert:
             tls = {"ssl_certfile": opts.tls_cert, "ssl_keyfile": opts.tls_key or None}
@@ -169,7 +185,7 @@ class HttpServer:
                                         if opts.tls_client_auth in ("request", "verify_if_given")
                                         else ssl.CERT_REQUIRED)
         return uvicorn.Config(
-            app, http=protocol_class(header_timeout), ws="none", lifespan="off",
+            app, http=protocol_class(self.edge), ws="none", lifespan="off",
             interface="asgi3", log_config=None, access_log=False, server_header=False,
             proxy_headers=False,   # no X-Forwarded-* trust (and no extra layer per request)
             date_header=True, timeout_keep_alive=idle,

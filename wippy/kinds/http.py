@@ -22,6 +22,7 @@ from ..errors import ConfigError
 from ..http import HttpServer, RouterDef, RoutingError, ServerOptions, parse_addr
 from ..http import middleware
 from ..http.assembly import normalize_prefix, rewrite_colon_params
+from ..http.edge import DEFAULT_BODY_IDLE, DEFAULT_MAX_BODY_BUFFER, DEFAULT_MAX_CONNECTIONS
 from ..http.endpoint import DEFAULT_MAX_BODY
 from ..http.server import DEFAULT_LIMIT_CONCURRENCY
 from ..http.patterns import PatternError, parse_pattern
@@ -37,6 +38,9 @@ class Timeouts:
     read: float = spec(0.0, duration=True, min=0, doc="whole request (headers, body); 0 = none")
     write: float = spec(0.0, duration=True, min=0, doc="handler + response; 0 = none")
     idle: float = spec(0.0, duration=True, min=0, doc="keep-alive idle; 0 = read, else 75s")
+    body_idle: float = spec(DEFAULT_BODY_IDLE, duration=True, min=0,
+                            doc="longest pause between two reads of a request body (408); "
+                                "0 = 60s")
 
 
 @dataclass
@@ -67,7 +71,12 @@ class ServiceConfig:
     network: str = spec("", doc="overlay network entry (not supported)")
     max_body: int = spec(DEFAULT_MAX_BODY, min=1, doc="request body limit in bytes (413 above)")
     limit_concurrency: int = spec(DEFAULT_LIMIT_CONCURRENCY, min=0,
-                                  doc="requests handled at once (503 above); 0 = no limit")
+                                  doc="handlers running at once (503 above); 0 = no limit")
+    max_connections: int = spec(DEFAULT_MAX_CONNECTIONS, min=0,
+                                doc="open connections (503 and close above); 0 = no limit")
+    max_body_buffer: int = spec(DEFAULT_MAX_BODY_BUFFER, min=0,
+                                doc="bytes of request bodies still arriving, all connections "
+                                    "together (503 above); 0 = no limit")
     lifecycle: Lifecycle = spec(default_factory=Lifecycle)
 
 
@@ -102,6 +111,8 @@ class ServiceKind(Kind):
         tls = cfg.tls if cfg.tls.mode == "manual" else TLSConfig()
         options = ServerOptions(
             max_body=cfg.max_body, limit_concurrency=cfg.limit_concurrency,
+            max_connections=cfg.max_connections, max_body_buffer=cfg.max_body_buffer,
+            body_idle_timeout=cfg.timeouts.body_idle or 0.0,
             read_timeout=cfg.timeouts.read or 0.0,
             write_timeout=cfg.timeouts.write or 0.0, idle_timeout=cfg.timeouts.idle or 0.0,
             stop_timeout=cfg.lifecycle.stop_timeout,
