@@ -248,17 +248,17 @@ def test_run_with_a_broken_file_and_silent_logs(project):
     assert "INFO" not in result.stderr
 
 
-def test_run_without_lock_runs_empty_with_a_hint(tmp_path):
-    run = Running(tmp_path, "-v", test_kinds=False)
-    try:
-        run.wait_for("runtime ready")
-        run.proc.send_signal(signal.SIGTERM)
-        code, _ = run.finish()
-    finally:
-        run.kill()
-    assert code == 0
-    warning = next(line for line in run.lines if "no lock file found" in line)
-    assert " WARN " in warning and "run `wippy init` to create one" in warning
+def test_run_without_lock_exits_1_and_says_to_run_init(tmp_path):
+    started = time.monotonic()
+    result = wippy(tmp_path, "run", test_kinds=False)
+    assert result.returncode == 1
+    assert time.monotonic() - started < 10
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "Error: wippy.lock: no lock file found; run `wippy init` first"]
+    result = wippy(tmp_path, "run", "-l", "other.lock", test_kinds=False)
+    assert result.stderr.splitlines() == [
+        "Error: other.lock: no lock file found; run `wippy init` first"]
 
 
 def test_run_override_and_colourless_console_when_not_a_tty(project):

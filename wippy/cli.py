@@ -109,17 +109,17 @@ def _fail(message: str) -> int:
     return 1
 
 
-def _read_project(args: argparse.Namespace, required: bool) -> list[Entry] | None:
-    """Lock -> entries (+ overrides). None without a lock when not `required`."""
+def _read_project(args: argparse.Namespace) -> list[Entry]:
+    """Lock -> entries (+ overrides). FileNotFoundError without a lock file."""
     from .runtime import load_registry
     path = Path(args.lock_file)
     if not path.exists():
-        if required:
-            raise FileNotFoundError(path)
-        log.warning("no lock file found, starting with empty registry",
-                    extra=fields(lock=str(path), hint="run `wippy init` to create one"))
-        return load_registry(None, args.override)
+        raise FileNotFoundError(path)
     return load_registry(read_lock(path), args.override)
+
+
+def _no_lock(args: argparse.Namespace) -> str:
+    return f"{args.lock_file}: no lock file found; run `wippy init` first"
 
 
 # ------------------------------------------------------------------ commands
@@ -134,9 +134,9 @@ def cmd_init(args: argparse.Namespace, **_: Any) -> int:
 def cmd_check(args: argparse.Namespace, kinds: Any = None, modules: Any = None) -> int:
     from .runtime import check
     try:
-        entries = _read_project(args, required=True)
+        entries = _read_project(args)
     except FileNotFoundError:
-        print(f"{args.lock_file}: no lock file found; run `wippy init` first", file=sys.stdout)
+        print(_no_lock(args), file=sys.stdout)
         return 1
     except ConfigErrors as errors:
         _print_problems(errors, sys.stdout)
@@ -157,7 +157,10 @@ def cmd_check(args: argparse.Namespace, kinds: Any = None, modules: Any = None) 
 
 def cmd_run(args: argparse.Namespace, kinds: Any = None, modules: Any = None) -> int:
     try:
-        entries = _read_project(args, required=False)
+        entries = _read_project(args)
+    except FileNotFoundError:
+        # Serving an empty registry would look like a running app that answers nothing.
+        return _fail(_no_lock(args))
     except ConfigErrors as errors:
         _print_problems(errors, sys.stderr)
         return _fail(f"{len(errors.errors)} problem(s) in the registry; nothing was started "
@@ -269,9 +272,9 @@ def _entry_view(entry: Entry) -> dict[str, Any]:
 
 def cmd_registry(args: argparse.Namespace, **_: Any) -> int:
     try:
-        entries = _read_project(args, required=True)
+        entries = _read_project(args)
     except FileNotFoundError:
-        return _fail(f"{args.lock_file}: no lock file found; run `wippy init` first")
+        return _fail(_no_lock(args))
     except ConfigErrors as errors:
         _print_problems(errors, sys.stderr)
         return _fail(f"{len(errors.errors)} problem(s) in the registry")
