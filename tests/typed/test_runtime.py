@@ -92,10 +92,12 @@ def test_primitive_casts():
         local ok, e1 = pcall(string, 5)
         local ok2, e2 = pcall(integer, 1.5)
         r[6], r[7] = e1, e2
+        r[9] = select(2, pcall(integer, "3"))
         r[8] = string.upper('still the library')
         return r""")[0]
     assert got == ["s", 3, 2, False, "integer", "expected string, got number",
-                   "expected integer, got number (1.5)", "STILL THE LIBRARY"]
+                   "expected integer, got number (1.5)", "STILL THE LIBRARY",
+                   "expected integer, got string"]
 
 
 def test_reflection():

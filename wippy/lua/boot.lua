@@ -366,6 +366,7 @@ for _, fname in ipairs({"find", "match", "gmatch", "gsub"}) do
     end
 end
 getmetatable("").__index = STRING   -- `s:find(p)` goes through the guards too
+assert(load(P.lua53, "=lua53", "t", _ENV))(getmetatable(""))   -- Lua 5.3 string coercions
 
 -- Runtime type values of typed Lua (wippy/lua/typed, docs/lua-types.md): trusted
 -- code on the guarded string.find; handlers get the globals and the builder that

@@ -36,6 +36,7 @@ PATTERNS_SOURCE = resources.files("wippy.lua").joinpath("patterns.lua").read_tex
 JSON_TEXT_SOURCE = resources.files("wippy.lua.modules.json").joinpath("json_text.lua").read_text()
 TYPES_SOURCE = resources.files("wippy.lua.typed").joinpath("types.lua").read_text()
 REFLECT_SOURCE = resources.files("wippy.lua.typed").joinpath("reflect.lua").read_text()
+LUA53_SOURCE = resources.files("wippy.lua.typed").joinpath("lua53.lua").read_text()
 HOOK_COUNT = 10_000
 
 START, RESUME, CANCEL = "start", "resume", "cancel"
@@ -114,7 +115,7 @@ class LuaWorker:
             "token": self.token, "done": self.done_token, "raise": self.raise_token,
             "now": time.monotonic, "print": self._print, "hook_count": HOOK_COUNT,
             "patterns": PATTERNS_SOURCE, "json_text": JSON_TEXT_SOURCE,
-            "types": TYPES_SOURCE, "reflect": REFLECT_SOURCE,
+            "types": TYPES_SOURCE, "reflect": REFLECT_SOURCE, "lua53": LUA53_SOURCE,
         })
         self.api = rt.execute(BOOT_SOURCE, bridge)
         self.runtime = rt

@@ -234,7 +234,9 @@ function check(t, v, path, depth, label)
     if k == "any" or k == "unknown" or k == "tuple" or k == "variadic" then return nil end
     if k == "nil" then return v ~= nil and mismatch(label, v, path) or nil end
     if k == "never" then return mismatch(label, v, path) end
-    if k == "integer" then return tointeger(v) == nil and mismatch(label, v, path) or nil end
+    if k == "integer" then   -- math.tointeger would also take the string "3": numbers only
+        return (math_type(v) == nil or tointeger(v) == nil) and mismatch(label, v, path) or nil
+    end
     if k == "error" then
         return not (is_error(v) or type(v) == "string") and mismatch(label, v, path) or nil
     end
