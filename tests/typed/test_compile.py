@@ -103,3 +103,42 @@ def test_a_huge_record_type_compiles_quickly():
     out = compile(src, "huge")
     assert time.perf_counter() - start < 3.0
     assert out.count("\n") == src.count("\n")
+
+
+PLAIN = r'''
+local s = ("x"):rep(2) .. f"str" .. #f{1} .. a.b.c:d"x" .. [==[ long ]] ]==]
+--[[ a comment
+]] local n = 0x1p4 + 1e-3 + .5 + 0xA + -2^-2 + 3 // 2 % 1
+local b = not not x and ~n | 1 & 2 ~ 3 << 1 >> 1
+local c <const> = 1
+local d <close> = nil
+for i = 10, 1, -1 do if i then goto next end ::next:: end
+repeat local z = 1 until z
+local function v(...) return select('#', ...), ... end
+function a.b.c:d(x) return self, x end
+local e = "\z
+      " .. '\'' .. "\\" .. "\65\x41\u{41}"
+t = {[1] = 1, x = 2; 3, f = function() end,}
+do local _ = (f)(1) end
+return;
+'''
+
+
+def test_plain_lua_through_the_typed_parser_needs_no_edit():
+    from wippy.lua.typed.parser import Parser
+    parser = Parser(PLAIN, "plain")
+    parser.parse_chunk()
+    assert parser.edits == [] and not parser.uses_runtime
+
+
+def test_our_own_lua_goes_through_the_typed_parser_untouched():
+    from pathlib import Path
+
+    from wippy.lua.typed.parser import Parser
+    root = Path(__file__).resolve().parents[2]
+    files = list((root / "wippy").rglob("*.lua"))
+    assert len(files) > 10
+    for path in files:
+        parser = Parser(path.read_text(), path.name)
+        parser.parse_chunk()
+        assert parser.edits == [], path
