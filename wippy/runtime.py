@@ -25,7 +25,9 @@ from .kinds.env import REGISTRY_KEY as ENV_REGISTRY
 from .registry.loader import load_entries
 from .registry.lockfile import Lock
 from .logs import fields
-from .registry.overrides import apply_overrides
+from .registry.disable import apply_disable
+from .registry.overrides import apply_override_items, apply_overrides
+from .registry.project_config import ProjectConfig
 from .registry.plan import Plan, prepare
 from .supervisor import StartupFailed, Supervisor, describe
 
@@ -37,11 +39,18 @@ INGRESS_KINDS = ("http.service",)
 _PLAIN_ERRORS = (WippyError, OSError, ValueError, LookupError)
 
 
-def load_registry(lock: Lock | None, overrides: list[str] | tuple = ()) -> list[Entry]:
-    """Entries from the lock's source paths with `-o` overrides applied; [] without a lock."""
+def load_registry(lock: Lock | None, overrides: list[str] | tuple = (),
+                  project: ProjectConfig | None = None) -> list[Entry]:
+    """Entries from the lock's source paths; [] without a lock. Then, lowest to highest:
+    the `.wippy.yaml` overrides (profiles included), `-o`; then `disable:` leaves
+    entries out (docs/configuration.md)."""
     entries = load_entries(lock.load_paths()) if lock is not None else []
+    if project is not None and project.overrides:
+        apply_override_items(entries, project.overrides)
     if overrides:
         apply_overrides(entries, list(overrides))
+    if project is not None:
+        entries = apply_disable(entries, project.disable)
     return entries
 
 

@@ -1,0 +1,97 @@
+"""The sections `.wippy.yaml` may have, and what this runtime does with them.
+
+Composition sections (`version`, `vars`, `override`, `disable`, `profiles`) are
+handled by project_config.py. `logger.encoding` (console | json) chooses the
+log format and `shutdown.timeout` bounds a graceful stop. The other sections
+the Wippy docs define (cluster, otel, ...) configure parts of Go Wippy this
+runtime does not have: they are accepted so one file serves both, and a
+warning says they have no effect. Any other name is refused with a
+did-you-mean (docs/configuration.md).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from ..duration import parse_duration
+from .config import suggest
+
+COMPOSITION = ("version", "vars", "override", "disable", "profiles")
+# Section -> {field: checker}; a checker returns an error message or None.
+Checker = Callable[[Any], "str | None"]
+
+
+def _choice(*allowed: str) -> Checker:
+    def check(value: Any) -> str | None:
+        if value in allowed:
+            return None
+        return (f"must be one of {', '.join(allowed)}, got {value!r}"
+                f"{suggest(str(value), allowed)}")
+    return check
+
+
+def _duration(value: Any) -> str | None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
+        return None
+    try:
+        parse_duration(str(value))
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+HONOURED: dict[str, dict[str, Checker]] = {
+    "logger": {"encoding": _choice("console", "json")},
+    "shutdown": {"timeout": _duration},
+}
+# Documented Wippy sections with no counterpart here (docs/configuration.md lists them).
+IGNORED = ("logmanager", "profiler", "security", "registry", "relay", "supervisor",
+           "functions", "lua", "finder", "otel", "metrics", "prometheus", "cluster", "lsp",
+           "network_service", "dispatcher", "modules", "extensions", "boot", "workspace")
+SECTIONS = (*COMPOSITION, *HONOURED, *IGNORED)
+
+
+def unknown_section(name: str, allowed: tuple[str, ...] = SECTIONS) -> str | None:
+    if name in allowed:
+        return None
+    return (f"unknown section {name!r}{suggest(str(name), allowed)}; "
+            f"allowed: {', '.join(sorted(allowed))}")
+
+
+def section_problems(name: str, body: Any) -> list[tuple[tuple, str]]:
+    """(path inside the section, message) for every bad field of an honoured section."""
+    checkers = HONOURED.get(name)
+    if checkers is None:
+        return []
+    if not isinstance(body, dict):
+        return [((), f"{name} must be a mapping")]
+    out = []
+    for key, value in body.items():
+        check = checkers.get(key)
+        if check is None:
+            out.append(((key,), f"unknown field{suggest(str(key), checkers)}; "
+                                f"allowed: {', '.join(checkers)}"))
+            continue
+        problem = check(value)
+        if problem:
+            out.append(((key,), problem))
+    return out
+
+
+@dataclass
+class Settings:
+    """What the runtime takes from the composed sections."""
+    log_encoding: str | None = None       # "json" | "console"; None = the CLI default
+    shutdown_timeout: float | None = None  # seconds
+
+
+def settings_from(config: dict[str, Any]) -> Settings:
+    """Call after section_problems found nothing."""
+    out = Settings()
+    logger = config.get("logger") or {}
+    out.log_encoding = logger.get("encoding")
+    timeout = (config.get("shutdown") or {}).get("timeout")
+    if timeout is not None:
+        out.shutdown_timeout = (float(timeout) if isinstance(timeout, (int, float))
+                                else parse_duration(str(timeout)))
+    return out
