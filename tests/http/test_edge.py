@@ -159,3 +159,59 @@ async def test_bodies_still_arriving_share_one_byte_budget():
             b"HTTP/1.1 200 OK")
         assert server.edge.buffered == 0
         writer.close()
+
+
+def get(target: bytes = b"/", headers: bytes = b"Host: t\r\n", version: bytes = b"1.1") -> bytes:
+    return b"GET " + target + b" HTTP/" + version + b"\r\n" + headers + \
+        b"Connection: close\r\n\r\n"
+
+
+async def test_request_heads_over_the_limits_get_431_414_or_400():
+    async with serving([("GET", "/", OK)]) as server:
+        async def status(payload: bytes) -> bytes:
+            data, seconds = await answer_and_close(server, payload)
+            assert seconds < 3
+            return data.split(b"\r\n", 1)[0]
+        header = b"Host: t\r\nX-Big: "
+        assert await status(get(headers=header + b"a" * 60_000 + b"\r\n")) == b"HTTP/1.1 200 OK"
+        assert await status(get(headers=header + b"a" * 66_000 + b"\r\n")) == \
+            b"HTTP/1.1 431 Request Header Fields Too Large"
+        # 16 MiB of one header: cut off while it arrives (nothing like it is buffered);
+        # the client, still sending, reads the 431 thanks to the lingering close.
+        assert await status(get(headers=header + b"a" * (16 << 20) + b"\r\n")) == \
+            b"HTTP/1.1 431 Request Header Fields Too Large"
+        # 100 headers with Host and Connection (get() adds it), then 101
+        many = b"Host: t\r\n" + b"".join(b"X-H%d: v\r\n" % i for i in range(98))
+        assert await status(get(headers=many)) == b"HTTP/1.1 200 OK"
+        assert await status(get(headers=many + b"X-One-More: v\r\n")) == \
+            b"HTTP/1.1 431 Request Header Fields Too Large"
+        assert await status(get(headers=b"".join(b"X-H%d: v\r\n" % i
+                                                  for i in range(100_000)))) == \
+            b"HTTP/1.1 431 Request Header Fields Too Large"
+        assert await status(get(b"/?q=" + b"a" * (8192 - 4))) == b"HTTP/1.1 200 OK"
+        assert await status(get(b"/?q=" + b"a" * (8192 - 3))) == b"HTTP/1.1 414 URI Too Long"
+        assert await status(get(b"/?q=" + b"a" * (1 << 20))) == b"HTTP/1.1 414 URI Too Long"
+        data, _ = await answer_and_close(server, get(headers=b""))
+        assert data.startswith(b"HTTP/1.1 400 Bad Request")
+        assert data.endswith(b"missing required Host header")
+        assert await status(get(headers=b"", version=b"1.0")) == b"HTTP/1.1 200 OK"
+        data, _ = await answer_and_close(server, get(headers=b"Host: a\r\nHost: b\r\n"))
+        assert data.startswith(b"HTTP/1.1 400 Bad Request")
+        assert data.endswith(b"too many Host headers")
+
+
+async def test_head_limits_are_service_fields():
+    options = ServerOptions(max_header_bytes=1024, max_headers=5, max_uri=64, stop_timeout=2.0)
+    async with serving([("GET", "/", OK)], options=options) as server:
+        async def status(payload: bytes) -> bytes:
+            return (await answer_and_close(server, payload))[0].split(b"\r\n", 1)[0]
+        assert await status(get(headers=b"Host: t\r\nX: " + b"a" * 900 + b"\r\n")) == \
+            b"HTTP/1.1 200 OK"
+        assert await status(get(headers=b"Host: t\r\nX: " + b"a" * 1100 + b"\r\n")) == \
+            b"HTTP/1.1 431 Request Header Fields Too Large"
+        five = b"Host: t\r\n" + b"".join(b"X-%d: v\r\n" % i for i in range(3))
+        assert await status(get(headers=five)) == b"HTTP/1.1 200 OK"
+        assert await status(get(headers=five + b"X-6: v\r\n")) == \
+            b"HTTP/1.1 431 Request Header Fields Too Large"
+        assert await status(get(b"/?" + b"a" * 62)) == b"HTTP/1.1 200 OK"
+        assert await status(get(b"/?" + b"a" * 63)) == b"HTTP/1.1 414 URI Too Long"

@@ -132,11 +132,16 @@ def test_build_errors_name_entry_and_field():
 def test_edge_limits_reach_the_server_options():
     objects = build_all(entry("gw", "http.service", {
         "addr": "127.0.0.1:0", "timeouts": {"body_idle": "5s"}, "max_connections": 50,
-        "max_body_buffer": 4096}))
+        "max_body_buffer": 4096, "max_header_bytes": 2048, "max_headers": 20, "max_uri": 512}))
     opts = objects["app:gw"].options
     assert (opts.body_idle_timeout, opts.max_connections, opts.max_body_buffer) == (5.0, 50, 4096)
+    assert (opts.max_header_bytes, opts.max_headers, opts.max_uri) == (2048, 20, 512)
     defaults = build_all(entry("gw", "http.service", {"addr": "127.0.0.1:0"}))["app:gw"].options
     assert (defaults.body_idle_timeout, defaults.max_connections) == (60.0, 10_000)
     assert defaults.max_body_buffer == 64 << 20
+    assert (defaults.max_header_bytes, defaults.max_headers, defaults.max_uri) == (
+        64 << 10, 100, 8 << 10)
     assert any("at least 0" in p for p in problems(entry("gw", "http.service", {
         "addr": ":80", "max_connections": -1})))
+    assert any("at least 1" in p for p in problems(entry("gw", "http.service", {
+        "addr": ":80", "max_headers": 0})))

@@ -18,7 +18,6 @@ from .state import join_addr
 
 log = logging.getLogger("wippy.http")
 
-BAD_REQUEST = (b"HTTP/1.1 400 Bad Request\r\n", "Invalid HTTP request received.")
 TEXT = b"content-type: text/plain; charset=utf-8\r\n"
 JSON = b"content-type: application/json\r\n"
 _TIMEOUT = b"HTTP/1.1 408 Request Timeout\r\n"

@@ -25,6 +25,7 @@ and what it adds:
   body (408), bytes of bodies still arriving, summed over the connections
   (503). A body is accounted and timed only while it is incomplete at the end
   of a read, so a request whose body came with its headers pays nothing.
+* The request head's callbacks and limits (431, 414, 400 without Host): head.py.
 * Error answers the connection writes itself and the lingering close: closing.py.
 """
 from __future__ import annotations
@@ -40,9 +41,10 @@ import httptools
 from uvicorn.protocols.utils import get_local_addr, get_remote_addr, is_ssl
 
 from ..logs import fields
-from .closing import BAD_REQUEST, Closing
+from .closing import Closing
 from .edge import Edge
 from .exchange import Exchange
+from .head import BAD_REQUEST, NO_HOST, Head
 
 log = logging.getLogger("wippy.http")
 
@@ -51,7 +53,7 @@ HIGH_WATER = 64 * 1024       # unread request body that pauses reading
 _ASGI = {"version": "3.0", "spec_version": "2.3"}
 
 
-class HttpProtocol(Closing, asyncio.BufferedProtocol):
+class HttpProtocol(Head, Closing, asyncio.BufferedProtocol):
     """Set per server by `protocol_class()`: its limits and its read buffer."""
 
     edge = Edge()
@@ -93,7 +95,12 @@ class HttpProtocol(Closing, asyncio.BufferedProtocol):
         self.header_deadline = 0.0
         self.url = b""
         self.headers: list[tuple[bytes, bytes]] = []
+        self.host_seen = False
         self.expect_continue = False
+        self.read_size = 0         # bytes of the read being parsed
+        self.head_bytes = 0        # bytes of the reads a head still arriving came in
+        self.head_first = 0        # of which the read it began in (may hold other requests)
+        self.reject: tuple[bytes, str, str] | None = None   # the answer to a bad head
         self.body_progress = 0.0   # when bytes of an incomplete body last came in
         self.lingering = 0.0       # lingering close until this loop time; 0 = not lingering
         self.linger_read = 0.0     # when the last discarded bytes came in
@@ -145,6 +152,7 @@ class HttpProtocol(Closing, asyncio.BufferedProtocol):
         self.data_received(bytes(self.read_buffer[:nbytes]))
 
     def data_received(self, data: bytes) -> None:
+        self.read_size = len(data)
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserUpgrade:
@@ -158,9 +166,7 @@ class HttpProtocol(Closing, asyncio.BufferedProtocol):
             self._bad_request()
             return
         if self.in_headers:
-            if not self.header_deadline:
-                self.header_deadline = self.loop.time() + self.header_timeout
-                self._arm(self.header_deadline)
+            self.head_arriving(len(data))
             return
         ex = self.current
         if ex is not None and ex.more_body and not ex.complete:
@@ -183,8 +189,8 @@ class HttpProtocol(Closing, asyncio.BufferedProtocol):
         self._arm(now + self.body_idle)
 
     def _bad_request(self) -> None:
-        log.warning("invalid HTTP request received; closing the connection",
-                    extra=fields(client=self.client_text()))
+        status_line, text, what = self.reject or BAD_REQUEST
+        log.warning(f"{what}; closing the connection", extra=fields(client=self.client_text()))
         transport = self.transport
         if transport.is_closing():
             return
@@ -204,30 +210,18 @@ class HttpProtocol(Closing, asyncio.BufferedProtocol):
             self.pipeline.clear()
             self.pause_reading()
             return
-        status_line, text = BAD_REQUEST
         self.answer(status_line, text.encode("ascii"))
 
     # ------------------------------------------------------------ parser callbacks
-    def on_message_begin(self) -> None:
-        self.in_headers = True
-        self.header_deadline = 0.0
-        self.url = b""
-        self.headers = []
-        self.expect_continue = False
-
-    def on_url(self, url: bytes) -> None:
-        self.url += url
-
-    def on_header(self, name: bytes, value: bytes) -> None:
-        name = name.lower()
-        if name == b"expect" and value.lower() == b"100-continue":
-            self.expect_continue = True
-        self.headers.append((name, value))
-
     def on_headers_complete(self) -> None:
         self.in_headers = False
         parser = self.parser
         version = parser.get_http_version()
+        if (self.head_bytes + self.read_size > self.max_header_bytes
+                or len(self.headers) > self.max_headers):
+            self.measure_head()
+        if not self.host_seen and version != "1.0":
+            self.reject_head(NO_HOST)
         url = httptools.parse_url(self.url)
         raw_path = url.path
         path = raw_path.decode("ascii")
@@ -387,6 +381,9 @@ def protocol_class(edge: Edge) -> type[HttpProtocol]:
         "body_idle": edge.body_idle,
         "max_connections": edge.max_connections or sys.maxsize,
         "max_body_buffer": edge.max_body_buffer or sys.maxsize,
+        "max_header_bytes": edge.max_header_bytes,
+        "max_headers": edge.max_headers,
+        "max_uri": edge.max_uri,
         "read_buffer": memoryview(bytearray(READ_BUFFER)),
         "_defaults": [None, b"", 0],
     })

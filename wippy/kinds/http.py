@@ -22,7 +22,8 @@ from ..errors import ConfigError
 from ..http import HttpServer, RouterDef, RoutingError, ServerOptions, parse_addr
 from ..http import middleware
 from ..http.assembly import normalize_prefix, rewrite_colon_params
-from ..http.edge import DEFAULT_BODY_IDLE, DEFAULT_MAX_BODY_BUFFER, DEFAULT_MAX_CONNECTIONS
+from ..http.edge import (DEFAULT_BODY_IDLE, DEFAULT_MAX_BODY_BUFFER, DEFAULT_MAX_CONNECTIONS,
+                         DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_HEADERS, DEFAULT_MAX_URI)
 from ..http.endpoint import DEFAULT_MAX_BODY
 from ..http.server import DEFAULT_LIMIT_CONCURRENCY
 from ..http.patterns import PatternError, parse_pattern
@@ -77,6 +78,10 @@ class ServiceConfig:
     max_body_buffer: int = spec(DEFAULT_MAX_BODY_BUFFER, min=0,
                                 doc="bytes of request bodies still arriving, all connections "
                                     "together (503 above); 0 = no limit")
+    max_header_bytes: int = spec(DEFAULT_MAX_HEADER_BYTES, min=1,
+                                 doc="request line + headers in bytes (431 above)")
+    max_headers: int = spec(DEFAULT_MAX_HEADERS, min=1, doc="header lines (431 above)")
+    max_uri: int = spec(DEFAULT_MAX_URI, min=1, doc="request target in bytes (414 above)")
     lifecycle: Lifecycle = spec(default_factory=Lifecycle)
 
 
@@ -112,6 +117,8 @@ class ServiceKind(Kind):
         options = ServerOptions(
             max_body=cfg.max_body, limit_concurrency=cfg.limit_concurrency,
             max_connections=cfg.max_connections, max_body_buffer=cfg.max_body_buffer,
+            max_header_bytes=cfg.max_header_bytes, max_headers=cfg.max_headers,
+            max_uri=cfg.max_uri,
             body_idle_timeout=cfg.timeouts.body_idle or 0.0,
             read_timeout=cfg.timeouts.read or 0.0,
             write_timeout=cfg.timeouts.write or 0.0, idle_timeout=cfg.timeouts.idle or 0.0,
