@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from .base import LuaModule
+from .base64.module import Base64Module
 from .env.module import EnvModule
 from .errors.module import ErrorsModule
+from .hash.module import HashModule
 from .http.module import HttpModule
 from .json.module import JsonModule
 from .logger.module import LoggerModule
@@ -22,4 +24,6 @@ MODULES: dict[str, LuaModule] = {
     "uuid": UuidModule(),
     "queue": QueueModule(),
     "sql": SqlModule(),
+    "base64": Base64Module(),
+    "hash": HashModule(),
 }

@@ -1,0 +1,1 @@
+"""The Lua `base64` module: its host side (module.py)."""

@@ -1,0 +1,1 @@
+"""The Lua `hash` module: its host side (module.py)."""
