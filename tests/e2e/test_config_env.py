@@ -156,12 +156,16 @@ def test_profile_switches_the_port_and_disables_a_namespace(project):
 def test_set_beats_the_file(project):
     base, chosen = free_port(), free_port()
     write(project / ".wippy.yaml", CONFIG.format(base=base, alt=free_port()))
-    run = _started(project, chosen, ["--set", f"vars.port={chosen}"])
+    run = _started(project, chosen, ["--set", f"vars.port={chosen}",
+                                     "--set", "logger.encoding=json"])
     try:
         assert httpx.get(f"{run.url}/extra/ping", timeout=10).json() == {"pong": True}
         assert not _listening(base)
     finally:
         run.stop()
+    # logger.encoding: json -> one JSON object per log line.
+    ready = [json.loads(line) for line in run.lines if "runtime ready" in line]
+    assert ready and ready[0]["msg"] == "runtime ready"
 
 
 @pytest.mark.parametrize("config, args, expected", [
