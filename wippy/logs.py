@@ -6,12 +6,18 @@ Structured fields travel in `extra={"fields": {...}}` (or `extra=fields(k=v)`):
 
 The console format is `time LEVEL logger msg key=value ...`; `-c/--console`
 colours it when stderr is a terminal; `--log-json` writes one JSON object per line.
+
+Repeated errors do not flood the log (a full disk once wrote a thousand ERROR lines
+in 30 s): of identical lines at ERROR and above, the first is written, the rest are
+counted, and every few seconds one summary line says how many there were
+(`RepeatFilter`).
 """
 from __future__ import annotations
 
 import json
 import logging
 import sys
+import threading
 import time
 from typing import Any
 
@@ -24,6 +30,8 @@ _RESET = "\033[0m"
 _DIM = "\033[2m"
 # Mark our own handler so a second setup (tests, repeated main()) replaces it.
 _HANDLER_FLAG = "_wippy_handler"
+REPEAT_INTERVAL = 5.0      # seconds between two summaries of a repeated error
+_MAX_WINDOWS = 1024        # distinct error lines remembered before quiet ones are dropped
 
 
 def fields(**values: Any) -> dict[str, Any]:
@@ -84,11 +92,119 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(out, default=str, ensure_ascii=False)
 
 
+class RepeatFilter(logging.Filter):
+    """Identical records at `level` and above (same logger, level and message; their
+    fields may differ, as a message id does): the first passes; the others within
+    `interval` seconds are counted, and when the interval ends one summary record goes
+    to `handler`, `<message> (repeated N times in 5s)` with the fields of the last one
+    and `repeated=N`. While the flood lasts, each interval gives one summary; after a
+    quiet interval the next such record passes again. A timer thread writes the
+    summary when it is due, so the count is not held back until the next log line."""
+
+    def __init__(self, handler: logging.Handler, interval: float = REPEAT_INTERVAL,
+                 level: int = logging.ERROR):
+        super().__init__()
+        self.handler = handler
+        self.interval = interval
+        self.level = level
+        self._lock = threading.Lock()
+        self._windows: dict[tuple, list] = {}    # key -> [end, count, last record]
+        self._timer: threading.Timer | None = None
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < self.level or getattr(record, "repeat_summary", False):
+            return True
+        key = (record.name, record.levelno, record.getMessage())
+        now = time.monotonic()
+        summary = None
+        with self._lock:
+            window = self._windows.get(key)
+            if window is None or (now >= window[0] and not window[1]):
+                if len(self._windows) >= _MAX_WINDOWS:
+                    self._forget_quiet(now)
+                self._windows[key] = [now + self.interval, 0, None]
+                return True                      # the first of its kind: written
+            if now >= window[0]:                 # due and not yet summarised
+                summary = self._summary(window)
+                window[0] = now + self.interval
+            window[1] += 1
+            window[2] = record
+            if self._timer is None:
+                self._arm(window[0] - now)
+        if summary is not None:
+            self.handler.handle(summary)
+        return False
+
+    def flush_due(self, everything: bool = False) -> None:
+        """Write the summaries whose interval has ended (all of them: `everything`)."""
+        now = time.monotonic()
+        summaries = []
+        with self._lock:
+            self._timer = None
+            next_due = None
+            for window in self._windows.values():
+                if not window[1]:
+                    continue
+                if everything or now >= window[0]:
+                    summaries.append(self._summary(window))
+                    window[0] = now + self.interval   # the flood may go on: keep counting
+                elif next_due is None or window[0] < next_due:
+                    next_due = window[0]
+            if next_due is not None and not everything:
+                self._arm(next_due - now)
+        for summary in summaries:
+            self.handler.handle(summary)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+        self.flush_due(everything=True)
+
+    def _arm(self, delay: float) -> None:
+        timer = self._timer = threading.Timer(max(delay, 0.0), self.flush_due)
+        timer.daemon = True
+        timer.start()
+
+    def _forget_quiet(self, now: float) -> None:
+        for key in [k for k, w in self._windows.items() if now >= w[0] and not w[1]]:
+            del self._windows[key]
+
+    def _summary(self, window: list) -> logging.LogRecord:
+        count, last = window[1], window[2]
+        window[1], window[2] = 0, None
+        summary = logging.makeLogRecord(last.__dict__)
+        summary.msg = f"{last.getMessage()} (repeated {count} times in {self.interval:g}s)"
+        summary.args = None
+        summary.exc_info = summary.exc_text = summary.stack_info = None
+        extra = getattr(last, "fields", None)
+        summary.fields = {**(extra if isinstance(extra, dict) else {}), "repeated": count}
+        summary.created = time.time()
+        summary.msecs = (summary.created % 1) * 1000
+        summary.repeat_summary = True
+        return summary
+
+
+class _Handler(logging.StreamHandler):
+    """The wippy stderr handler: writes pending repeat summaries when it closes
+    (logging.shutdown at exit, or a second setup_logging)."""
+
+    def __init__(self, stream: Any, repeat_interval: float):
+        super().__init__(stream)
+        self.repeats = RepeatFilter(self, repeat_interval)
+        self.addFilter(self.repeats)
+
+    def close(self) -> None:
+        self.repeats.close()
+        super().close()
+
+
 def setup_logging(verbose: bool = False, console: bool = False, silent: bool = False,
-                  json_lines: bool = False, stream: Any = None) -> logging.Handler:
+                  json_lines: bool = False, stream: Any = None,
+                  repeat_interval: float = REPEAT_INTERVAL) -> logging.Handler:
     """Install one stderr handler on the root logger; replaces a previous wippy handler."""
     stream = stream if stream is not None else sys.stderr
-    handler = logging.StreamHandler(stream)
+    handler = _Handler(stream, repeat_interval)
     setattr(handler, _HANDLER_FLAG, True)
     if json_lines:
         handler.setFormatter(JsonFormatter())
@@ -98,6 +214,7 @@ def setup_logging(verbose: bool = False, console: bool = False, silent: bool = F
     root = logging.getLogger()
     for old in [h for h in root.handlers if getattr(h, _HANDLER_FLAG, False)]:
         root.removeHandler(old)
+        old.close()
     root.addHandler(handler)
     if silent:
         level = logging.CRITICAL + 1
