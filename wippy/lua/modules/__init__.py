@@ -4,6 +4,7 @@ from __future__ import annotations
 from .base import LuaModule
 from .base64.module import Base64Module
 from .env.module import EnvModule
+from .crypto.module import CryptoModule
 from .errors.module import ErrorsModule
 from .hash.module import HashModule
 from .http.module import HttpModule
@@ -26,4 +27,5 @@ MODULES: dict[str, LuaModule] = {
     "sql": SqlModule(),
     "base64": Base64Module(),
     "hash": HashModule(),
+    "crypto": CryptoModule(),
 }
