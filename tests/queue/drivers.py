@@ -26,3 +26,20 @@ MEMORY = DriverCase(
 )
 
 DRIVER_CASES = [MEMORY]
+
+
+def _sqlite(tmp_path: Path) -> Driver:
+    # A new file per driver: contract tests expect a fresh, empty driver each time.
+    from wippy.queue.sqlite import SqliteDriver
+    n = len(list(tmp_path.glob("queues-*.db")))
+    return SqliteDriver("test:sqlite", str(tmp_path / f"queues-{n}.db"), poll_interval=0.2)
+
+
+def _sqlite_options(max_length: int, publish_timeout: float) -> Any:
+    from wippy.queue.sqlite import SqliteQueueOptions
+    return SqliteQueueOptions(max_length, publish_timeout)
+
+
+SQLITE = DriverCase(name="sqlite", make=_sqlite, options=_sqlite_options, durable=True)
+
+DRIVER_CASES = [MEMORY, SQLITE]

@@ -37,7 +37,8 @@ def problems(entries):
 
 
 def test_kind_names():
-    assert set(KINDS) == {"queue.driver.memory", "queue.queue", "queue.consumer", "function.lua"}
+    assert set(KINDS) == {"queue.driver.memory", "queue.driver.sqlite", "queue.queue",
+                          "queue.consumer", "function.lua", "library.lua"}
 
 
 def test_queue_defaults_and_bare_refs():

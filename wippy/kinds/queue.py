@@ -1,4 +1,5 @@
-"""`queue.driver.memory` and `queue.queue` (docs/kinds/queue.md; decisions D2, D5, D12)."""
+"""`queue.driver.memory`, `queue.driver.sqlite` and `queue.queue` (docs/kinds/queue.md;
+decisions D2, D5, D12; docs/kinds/queue.md)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,6 +8,8 @@ from typing import Any
 from ..registry.config import Lifecycle, spec
 from ..registry.entry import Entry
 from ..queue import DeadLetter, Driver, MemoryDriver, MemoryQueueOptions, Queue, RetryPolicy
+from ..queue.sqlite import SqliteDriver, SqliteQueueOptions
+from ..queue.sqlite_store import StoreSettings
 from .base import BuildContext, Kind
 
 CODECS = ("json/plain", "application/msgpack")
@@ -26,12 +29,53 @@ class MemoryDriverKind(Kind):
         return MemoryDriver(entry.id, ctx.logger(entry.id))
 
 
+DEFAULT_QUEUE_FILE = "./data/queues.db"
+
+
+@dataclass
+class SqliteDriverConfig:
+    file: str = spec(DEFAULT_QUEUE_FILE, doc="relative to the working directory (the project "
+                                             "directory, where wippy.lock is)")
+    lease: float = spec(30.0, duration=True, min=0.05,
+                        doc="visibility timeout; extended while a handler still runs")
+    poll_interval: float = spec(1.0, duration=True, min=0.01,
+                                doc="fallback for other processes' publishes, ended leases "
+                                    "and retries")
+    max_message_size: int = spec(1 << 20, min=1, doc="bytes of body + headers")
+    claim_batch: int = spec(64, min=1, max=1000, doc="rows claimed per statement, at most")
+    synchronous: str = spec("NORMAL", choices=("NORMAL", "FULL"),
+                            doc="NORMAL: an application crash loses nothing; "
+                                "FULL: a power loss loses nothing either")
+    busy_timeout: float = spec(5.0, duration=True, min=0,
+                               doc="how long to wait for another process's write lock")
+    lifecycle: Lifecycle = spec(default_factory=Lifecycle)
+
+
+class SqliteDriverKind(Kind):
+    name = "queue.driver.sqlite"
+    config = SqliteDriverConfig
+    summary = "Durable queues in one SQLite file; at-least-once across crashes and restarts."
+
+    def validate(self, entry: Entry, cfg: SqliteDriverConfig) -> list:
+        if not str(cfg.file).strip():
+            return [("file", f"queue file path is empty; leave `file` out for "
+                             f"{DEFAULT_QUEUE_FILE} or give a path")]
+        return []
+
+    def build(self, entry: Entry, cfg: SqliteDriverConfig, ctx: BuildContext) -> SqliteDriver:
+        settings = StoreSettings(cfg.synchronous, int(cfg.busy_timeout * 1000))
+        return SqliteDriver(entry.id, str(cfg.file), lease=cfg.lease,
+                            poll_interval=cfg.poll_interval,
+                            max_message_size=cfg.max_message_size, claim_batch=cfg.claim_batch,
+                            settings=settings, log=ctx.logger(entry.id))
+
+
 @dataclass
 class DriverOptions:
     """`driver_options`: one sub-bag per driver; each driver reads only its own."""
     memory: MemoryQueueOptions = spec(default_factory=MemoryQueueOptions)
+    sqlite: SqliteQueueOptions = spec(default_factory=SqliteQueueOptions)
     # Validated by their drivers when the queue is declared.
-    sqlite: dict[str, Any] = spec(default_factory=dict)
     amqp: dict[str, Any] = spec(default_factory=dict)
     sqs: dict[str, Any] = spec(default_factory=dict)
 
@@ -70,4 +114,4 @@ class QueueKind(Kind):
                      codec=cfg.codec, log=ctx.logger(entry.id))
 
 
-KINDS: list[Kind] = [MemoryDriverKind(), QueueKind()]
+KINDS: list[Kind] = [MemoryDriverKind(), SqliteDriverKind(), QueueKind()]

@@ -15,6 +15,12 @@ Rules (tests/queue/test_driver_contract.py checks each of them for every driver)
    the queue's publish bound, then raises `QueueFull` (D12). It never waits
    forever. Given a `deadline` (loop time) that comes before the bound, it
    raises `TimeoutError` at the deadline instead (the caller's own time ran out).
+   On a `durable` driver it returns only once the message is stored (committed).
+   `try_publish_durable(name, message)` (any thread, never blocks) returns
+   False when full, True when the message is as safe as it will get (memory),
+   or a loop future that a durable driver resolves once the message is stored
+   (or fails, e.g. retryable Unavailable on a full disk). Callers who answer
+   "accepted" to someone (Lua's `queue.publish`) wait for that future.
 4. `subscribe(name, prefetch, ...)` attaches a consumer. `Subscription.receive()`
    waits for the next ready message and returns a `Delivery`. Several
    subscriptions on one queue compete; each message goes to one of them.
@@ -57,6 +63,8 @@ class Driver:
     """Base of every queue driver; see the module docstring for the rules."""
     # Key of this driver's sub-bag in a queue's `driver_options` ("memory", "amqp", ...).
     short_name: ClassVar[str]
+    # True when a message survives the process: publish waits for it to be stored.
+    durable: ClassVar[bool] = False
 
     def __init__(self, entry_id: str):
         self.entry_id = entry_id
@@ -73,6 +81,9 @@ class Driver:
         except QueueFull:
             return False
         return True
+
+    def try_publish_durable(self, name: str, message: Message) -> Any:
+        return self.try_publish(name, message)
 
     async def publish(self, name: str, message: Message,
                       deadline: float | None = None) -> None:

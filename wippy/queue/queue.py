@@ -44,6 +44,10 @@ class Queue:
         """Any thread; False when there is no room (no exception: it is routine under load)."""
         return self.driver.try_publish(self.name, message)
 
+    def try_publish_durable(self, message: Message) -> Any:
+        """Any thread: False when full, True, or a future done once stored (Driver rule 3)."""
+        return self.driver.try_publish_durable(self.name, message)
+
     async def publish(self, body: Any, headers: dict[str, Any] | None = None) -> Message:
         """On the loop; waits for room at most the queue's publish bound (D12)."""
         message = new_message(body, headers)

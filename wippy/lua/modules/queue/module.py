@@ -2,7 +2,10 @@
 
 `publish` runs on the Lua worker thread and appends to the driver directly
 (no loop round trip); only a full queue falls back to `lib.await`, which
-waits on the loop at most the queue's publish bound (D12).
+waits on the loop at most the queue's publish bound (D12). On a durable
+driver (`queue.driver.sqlite`) it then waits, with `lib.await`, for the
+message to be committed: a handler that answers 202 after `queue.publish`
+has the message on disk.
 """
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from ....queue.errors import queue_not_found, released
 from ..base import LuaModule
 
 PENDING = "queue.pending"          # call.state key: the message waiting for room
+COMMIT = "queue.commit"            # call.state key: the future of a durable publish
 HEADER_TYPES = (str, bool, int, float)
 
 
@@ -61,7 +65,7 @@ class QueueModule(LuaModule):
         }
 
     def async_ops(self) -> dict[str, Any]:
-        return {"queue.publish_wait": publish_wait}
+        return {"queue.publish_wait": publish_wait, "queue.publish_commit": publish_commit}
 
 
 def publish(call: Any, queue_id: Any, data: Any, headers: Any = None) -> Any:
@@ -75,7 +79,14 @@ def publish(call: Any, queue_id: Any, data: Any, headers: Any = None) -> Any:
     queue = _find_queue(call, queue_id)
     hdrs = _clean_headers(call.from_lua(headers)) if headers is not None else None
     message = new_message(body, hdrs)
-    if queue.try_publish(message):
+    if queue.driver.durable:
+        stored = queue.try_publish_durable(message)
+        if stored is not True and stored is not False:
+            call.state[COMMIT] = stored
+            return "commit"
+        if stored:
+            return True
+    elif queue.try_publish(message):
         return True
     # Full: keep the message for the waiting op (no second conversion or id).
     call.state[PENDING] = (queue, message)
@@ -90,6 +101,15 @@ async def publish_wait(call: Any) -> bool:
     # Self-timed (see QueueModule.self_timed): the driver stops at call.deadline,
     # so the engine arms no timer of its own for each wait.
     await queue.publish_message(message, call.deadline)
+    return True
+
+
+async def publish_commit(call: Any) -> bool:
+    stored = call.state.pop(COMMIT, None)
+    if stored is None:
+        raise _invalid("no publish is waiting in this call")
+    # The engine bounds this wait by the call's deadline; a commit takes milliseconds.
+    await stored
     return True
 
 

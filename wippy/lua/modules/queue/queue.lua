@@ -19,6 +19,9 @@ return function(host, lib)
         if ok == false then
             -- The queue is full: wait on the loop for room, at most the queue's bound.
             return lib.await("queue.publish_wait")
+        elseif ok == "commit" then
+            -- A durable driver: return once the message is on disk.
+            return lib.await("queue.publish_commit")
         end
         return ok, err
     end

@@ -1,0 +1,263 @@
+"""The SQL side of `queue.driver.sqlite`: one table, one writer thread per file.
+
+One table with a visibility timeout (the pgmq / SQS model). A row is ready
+when `visible_at <= now`; a claim sets `visible_at` to the end of its lease
+and `lease_owner` to this process, so an expired lease makes the row
+claimable again without any sweeper, and the new claim overwrites the owner,
+which fences the late settlement of whoever held it before.
+
+Every operation goes through one writer thread that runs everything queued
+in one `BEGIN IMMEDIATE ... COMMIT` (group commit: publishes, claims, acks,
+retries together), then resolves the callers' futures with one loop wake-up.
+Each statement is a single atomic step under SQLite's write lock, so several
+processes can share one file.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import queue
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import INTERNAL, PERMISSION_DENIED, UNAVAILABLE, WippyError
+from ..sql.errors import translate
+
+log = logging.getLogger("wippy.queue.sqlite")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS wippy_queue_message (
+  id          INTEGER PRIMARY KEY,
+  queue       TEXT    NOT NULL,
+  msg_id      TEXT    NOT NULL,
+  body        BLOB    NOT NULL,
+  headers     TEXT,
+  attempts    INTEGER NOT NULL DEFAULT 0,
+  deliveries  INTEGER NOT NULL DEFAULT 0,
+  last_error  TEXT,
+  enqueued_at INTEGER NOT NULL,
+  visible_at  INTEGER NOT NULL,
+  lease_owner TEXT
+) STRICT;
+CREATE INDEX IF NOT EXISTS wippy_queue_message_ready
+  ON wippy_queue_message (queue, visible_at, id);
+"""
+
+INSERT = ("INSERT INTO wippy_queue_message (queue, msg_id, body, headers, attempts, last_error,"
+          " enqueued_at, visible_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+# RETURNING order is unspecified: the caller sorts by (visible_at, id).
+CLAIM = ("UPDATE wippy_queue_message SET visible_at = ?, lease_owner = ?,"
+         " deliveries = deliveries + 1"
+         " WHERE id IN (SELECT id FROM wippy_queue_message WHERE queue = ? AND visible_at <= ?"
+         " ORDER BY visible_at, id LIMIT ?)"
+         " RETURNING id, msg_id, body, headers, attempts, last_error, visible_at")
+ACK = "DELETE FROM wippy_queue_message WHERE lease_owner = ? AND id IN ({})"
+RETRY = ("UPDATE wippy_queue_message SET visible_at = ?, attempts = ?, last_error = ?,"
+         " lease_owner = NULL WHERE id = ? AND lease_owner = ?")
+# Back to its original place (FIFO among ready rows), no attempt counted.
+RELEASE = ("UPDATE wippy_queue_message SET visible_at = enqueued_at, lease_owner = NULL,"
+           " deliveries = deliveries - 1 WHERE id = ? AND lease_owner = ?")
+EXTEND = "UPDATE wippy_queue_message SET visible_at = ? WHERE lease_owner = ?"
+COUNTS = ("SELECT queue, sum(visible_at <= :now),"
+          " sum(lease_owner IS NULL AND visible_at > :now),"
+          " sum(lease_owner IS NOT NULL AND visible_at > :now)"
+          " FROM wippy_queue_message GROUP BY queue")
+MAX_BATCH = 512      # operations per transaction; bounds the first one's wait
+ACK_CHUNK = 500      # ids per DELETE (SQLite's default limit is 32766 variables)
+
+PUBLISH, CLAIM_OP, ACK_OP, RETRY_OP, RELEASE_OP, EXTEND_OP, STOP = range(7)
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+@dataclass(slots=True)
+class Op:
+    kind: int
+    args: tuple
+    fut: Any = None              # asyncio future resolved on the loop after COMMIT, or None
+
+
+@dataclass(slots=True)
+class Row:
+    id: int
+    msg_id: str
+    body: bytes
+    headers: str | None
+    attempts: int
+    last_error: str | None
+    visible_at: int
+
+
+@dataclass
+class StoreSettings:
+    synchronous: str = "NORMAL"
+    busy_timeout_ms: int = 5000
+
+
+def open_file(path: str, settings: StoreSettings, entry_id: str) -> sqlite3.Connection:
+    """Open (creating the parent directory) and check the file; one-line errors."""
+    directory = os.path.dirname(path) or "."
+    try:
+        os.makedirs(directory, exist_ok=True)
+    except OSError as exc:
+        raise WippyError(f"{entry_id}: cannot create directory {directory} for the queue "
+                         f"file: {exc.strerror}", PERMISSION_DENIED, retryable=False) from None
+    if os.path.isdir(path):
+        raise WippyError(f"{entry_id}: queue file {path} is a directory; fix `file`",
+                         INTERNAL, retryable=False)
+    if not os.access(directory, os.W_OK | os.X_OK) or (
+            os.path.exists(path) and not os.access(path, os.R_OK | os.W_OK)):
+        raise WippyError(f"{entry_id}: queue file {path} is not writable by this process "
+                         f"(SQLite also needs to create -wal/-shm files in {directory})",
+                         PERMISSION_DENIED, retryable=False)
+    try:
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False,
+                               timeout=settings.busy_timeout_ms / 1000)
+        conn.execute(f"PRAGMA busy_timeout = {int(settings.busy_timeout_ms)}")
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if mode.lower() != "wal":
+            raise sqlite3.OperationalError(f"cannot switch to WAL mode (got {mode})")
+        conn.execute(f"PRAGMA synchronous = {settings.synchronous}")
+        conn.executescript(SCHEMA)
+        conn.execute("SELECT count(*) FROM wippy_queue_message").fetchone()
+    except sqlite3.Error as exc:
+        err = translate(exc, "open")
+        if "not a database" in err.message or "malformed" in err.message:
+            raise WippyError(f"{entry_id}: queue file {path} is not a usable SQLite database "
+                             f"({err.message}); move it away or point `file` elsewhere",
+                             INTERNAL, retryable=False) from None
+        if "locked" in err.message or "busy" in err.message:
+            raise WippyError(f"{entry_id}: queue file {path} is locked by another process "
+                             f"({err.message}) for longer than busy_timeout",
+                             UNAVAILABLE, retryable=True) from None
+        raise WippyError(f"{entry_id}: cannot open queue file {path}: {err.message}",
+                         err.kind, retryable=err.retryable) from None
+    return conn
+
+
+class Writer(threading.Thread):
+    """The one thread that writes to a queue file (see the module docstring).
+
+    `after_commit(results)` runs in this thread right after each COMMIT, both
+    under `commit_lock`, so a reader holding that lock never sees a message
+    both committed and still counted as uncommitted (or neither);
+    `on_batch(results)` then runs on the loop with one wake-up per batch.
+    `results` is a list of (op, value, error)."""
+
+    def __init__(self, conn: sqlite3.Connection, owner: str, lease_ms: int,
+                 loop: asyncio.AbstractEventLoop, jobs: queue.SimpleQueue,
+                 after_commit: Any, on_batch: Any, commit_lock: threading.Lock, name: str):
+        super().__init__(name=name, daemon=True)
+        self.conn = conn
+        self.owner = owner
+        self.lease_ms = lease_ms
+        self.loop = loop
+        self.jobs = jobs
+        self.after_commit = after_commit
+        self.on_batch = on_batch
+        self.commit_lock = commit_lock
+        self.finished: asyncio.Future = loop.create_future()
+        self.commits = 0
+
+    def run(self) -> None:
+        stopping = False
+        try:
+            while not stopping:
+                batch = [self.jobs.get()]
+                while len(batch) < MAX_BATCH:
+                    try:
+                        batch.append(self.jobs.get_nowait())
+                    except queue.Empty:
+                        break
+                work = [op for op in batch if op.kind != STOP]
+                stopping = len(work) != len(batch)
+                if work:
+                    self._run_batch(work)
+            try:
+                self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            except sqlite3.Error:
+                pass   # another process is reading: a later checkpoint does it
+        finally:
+            self.conn.close()
+            self._call(self._finish, None)
+
+    def _finish(self, _: Any) -> None:
+        if not self.finished.done():
+            self.finished.set_result(None)
+
+    def _call(self, fn: Any, arg: Any) -> None:
+        try:
+            self.loop.call_soon_threadsafe(fn, arg)
+        except RuntimeError:   # the loop is closed: nobody is waiting any more
+            pass
+
+    def _run_batch(self, ops: list[Op]) -> None:
+        conn = self.conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                values = self._apply(ops)
+                with self.commit_lock:
+                    conn.execute("COMMIT")
+                    results = list(zip(ops, values, [None] * len(ops)))
+                    self.after_commit(results)
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            if len(ops) > 1:
+                # One bad op must not fail the others: run them one by one.
+                for op in ops:
+                    self._run_batch([op])
+                return
+            results = [(ops[0], None, translate(exc, "queue"))]
+            self.after_commit(results)
+        else:
+            self.commits += 1
+        self._call(self.on_batch, results)
+
+    def _apply(self, ops: list[Op]) -> list[Any]:
+        """Run every op in the open transaction; returns one value per op (claims: rows)."""
+        conn, owner = self.conn, self.owner
+        now = now_ms()
+        inserts = [op.args for op in ops if op.kind == PUBLISH]
+        if inserts:
+            # args: queue, msg_id, body, headers, attempts, last_error, delay_ms
+            conn.executemany(INSERT, [a[:6] + (now, now + a[6]) for a in inserts])
+        acks = [op.args[0] for op in ops if op.kind == ACK_OP]
+        for i in range(0, len(acks), ACK_CHUNK):
+            chunk = acks[i:i + ACK_CHUNK]
+            conn.execute(ACK.format(",".join("?" * len(chunk))), (owner, *chunk))
+        values: list[Any] = []
+        for op in ops:
+            kind, args = op.kind, op.args
+            value = None
+            if kind == CLAIM_OP:
+                name, limit = args
+                rows = conn.execute(CLAIM, (now + self.lease_ms, owner, name, now, limit)).fetchall()
+                value = sorted((Row(*r) for r in rows), key=lambda r: (r.visible_at, r.id))
+            elif kind == RETRY_OP:
+                row_id, delay_ms, attempts, error, _ = args
+                value = conn.execute(RETRY, (now + delay_ms, attempts, error, row_id,
+                                             owner)).rowcount
+            elif kind == RELEASE_OP:
+                value = conn.execute(RELEASE, (args[0], owner)).rowcount
+            elif kind == EXTEND_OP:
+                value = conn.execute(EXTEND, (now + self.lease_ms, owner)).rowcount
+            values.append(value)
+        return values
+
+
+def read_counts(conn: sqlite3.Connection) -> dict[str, dict[str, int]]:
+    """Per queue: ready (visible, including expired leases), delayed, in_flight."""
+    out = {}
+    for name, ready, delayed, in_flight in conn.execute(COUNTS, {"now": now_ms()}):
+        out[name] = {"ready": ready or 0, "delayed": delayed or 0, "in_flight": in_flight or 0}
+    return out
