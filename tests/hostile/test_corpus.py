@@ -9,6 +9,8 @@ it must end:
     -- modules: sql, json          (declared modules; default none)
     -- runs: 2                     (call it N times on the same engine; each must match)
     -- source: bytecode            (the entry source is this file compiled by string.dump)
+    -- library: <alias> <file> [modules..]  (a library.lua entry imported as <alias>; its
+                                   source is <file> under libs/; repeatable)
     -- xfail: <reason>             (a known gap: strict xfail until fixed)
 
 `$TMP` in a file is replaced by the test's temp dir. Every file runs on its own
@@ -40,7 +42,7 @@ BUDGET = 1.0
 SLACK = 1.0                     # a timeout must end within budget + this
 DB_FILES = {"app.db", "app.db-wal", "app.db-shm"}
 TASKS = 3
-HEADER = re.compile(r"^-- (attack|expect|modules|runs|source|xfail): (.*)$")
+HEADER = re.compile(r"^-- (attack|expect|modules|runs|source|xfail|library): (.*)$")
 
 # A different entry run after every attack: it must see untouched libraries,
 # no leaked globals and working modules.
@@ -55,12 +57,15 @@ PROBE_VALUES = [2, "A", "aa", "B", "function", "function", None, None, "function
 
 def parse(path: Path) -> dict:
     spec = {"attack": None, "expect": None, "modules": "", "runs": "1", "source": "text",
-            "xfail": None}
+            "xfail": None, "libraries": []}
     for line in path.read_text().splitlines():
         if not line.startswith("--"):
             break
         m = HEADER.match(line)
-        if m:
+        if m and m.group(1) == "library":
+            alias, file, *mods = m.group(2).split()
+            spec["libraries"].append((alias, file, mods))
+        elif m:
             spec[m.group(1)] = m.group(2).strip()
     assert spec["attack"] and spec["expect"], f"{path.name}: header needs attack and expect"
     spec["modules"] = [m.strip() for m in spec["modules"].split(",") if m.strip()]
@@ -123,10 +128,13 @@ async def attack(path: Path, spec: dict, tmp: Path) -> None:
             await db.execute("INSERT INTO tasks (title) VALUES (?)", [f"t{i}"])
         text = path.read_text().replace("$TMP", str(tmp))
         source = bytecode(text) if spec["source"] == "bytecode" else text
+        imports = {alias: engine.library(f"hostile.lib:{alias}", (HERE / "libs" / file).read_text(),
+                                         mods)
+                   for alias, file, mods in spec["libraries"]}
+        fdef = engine.define(f"hostile:{path.stem}", source, "", spec["modules"], imports=imports)
         for _ in range(spec["runs"]):
             t0 = time.monotonic()
-            r = await run_lua(source, method="", modules=spec["modules"], engine=engine,
-                              entry_id=f"hostile:{path.stem}")
+            r = await engine.call(fdef)
             check_outcome(path.stem, spec["expect"], r, time.monotonic() - t0)
 
         # Nothing escaped: no files besides the database, data intact.

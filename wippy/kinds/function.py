@@ -1,5 +1,5 @@
-"""function.lua: a Lua function entry, compiled at load and called by endpoints,
-consumers and other code."""
+"""function.lua and library.lua: Lua function entries, compiled at load and called by
+endpoints, consumers and other code, and the libraries they import (docs/kinds/lua.md)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,7 +7,7 @@ from typing import Any
 
 from ..registry.config import spec
 from ..registry.entry import Entry
-from ..lua.call import FunctionDef
+from ..lua.call import FunctionDef, LibraryDef
 from .base import BuildContext, Kind
 
 @dataclass
@@ -32,7 +32,8 @@ class FunctionConfig:
     source: str = spec(required=True, opaque=True, doc="Lua source text, usually file://name.lua")
     method: str = spec(required=True, doc="the exported function to call")
     modules: list[str] = spec(default_factory=list)
-    imports: dict[str, Any] = spec(default_factory=dict)
+    imports: dict[str, Any] = spec(default_factory=dict, ref="library.lua",
+                                   doc="alias -> library.lua entry, for require(alias)")
     pool: Pool = spec(default_factory=Pool)
     limits: Limits = spec(default_factory=Limits)
 
@@ -45,10 +46,29 @@ def check_lua(entry: Entry, cfg: Any) -> list[tuple[str, str]]:
     for i, name in enumerate(cfg.modules or []):
         if ":" in name:
             problems.append((f"modules[{i}]", f"module cannot have a namespace ({name!r})"))
-    if cfg.imports:
-        problems.append(("imports", "library.lua imports are not supported yet; "
-                         "inline the library code or declare a module"))
+    modules = set(cfg.modules or [])
+    for alias, target in (cfg.imports or {}).items():
+        if not isinstance(target, str) or not target.strip():
+            problems.append((f"imports.{alias}", "must be a library.lua entry id "
+                             f"(namespace:name), got {target!r}"))
+        elif alias in modules or alias in RESERVED_ALIASES:
+            problems.append((f"imports.{alias}", f"alias {alias!r} would hide the "
+                             f"{'module' if alias in modules else 'global'} of that name; "
+                             "pick another alias"))
     return problems
+
+
+# Globals every Lua environment has: an import alias may not hide them.
+RESERVED_ALIASES = frozenset((
+    "errors", "require", "_G", "_VERSION", "string", "table", "math", "utf8", "coroutine",
+    "os", "print", "pairs", "ipairs", "next", "type", "tostring", "tonumber", "error",
+    "assert", "pcall", "xpcall", "select", "rawget", "rawset", "rawequal", "rawlen",
+    "setmetatable", "getmetatable", "unpack"))
+
+
+def library_imports(cfg: Any, ctx: BuildContext) -> dict[str, LibraryDef]:
+    """alias -> built library; the graph built every imported library first."""
+    return {alias: ctx.get(target, LibraryDef) for alias, target in (cfg.imports or {}).items()}
 
 
 class FunctionKind(Kind):
@@ -64,7 +84,27 @@ class FunctionKind(Kind):
 
     def build(self, entry: Entry, cfg: FunctionConfig, ctx: BuildContext) -> FunctionDef:
         return ctx.lua.define(entry.id, cfg.source, cfg.method, cfg.modules,
-                              budget=cfg.limits.timeout)
+                              budget=cfg.limits.timeout, imports=library_imports(cfg, ctx))
 
 
-KINDS = [FunctionKind()]
+@dataclass
+class LibraryConfig:
+    source: str = spec(required=True, opaque=True, doc="Lua source text, usually file://name.lua")
+    modules: list[str] = spec(default_factory=list)
+    imports: dict[str, Any] = spec(default_factory=dict, ref="library.lua",
+                                   doc="alias -> library.lua entry, for require(alias)")
+
+
+class LibraryKind(Kind):
+    name = "library.lua"
+    config = LibraryConfig
+    summary = "Lua code shared by other Lua entries through imports: and require(alias)."
+
+    def validate(self, entry: Entry, cfg: LibraryConfig) -> list[tuple[str, str]]:
+        return check_lua(entry, cfg)
+
+    def build(self, entry: Entry, cfg: LibraryConfig, ctx: BuildContext) -> LibraryDef:
+        return ctx.lua.library(entry.id, cfg.source, cfg.modules, library_imports(cfg, ctx))
+
+
+KINDS = [FunctionKind(), LibraryKind()]

@@ -16,7 +16,7 @@ from ..registry.config import Lifecycle, spec
 from ..registry.entry import Entry
 from ..lua.call import CallResult, FunctionDef
 from .base import BuildContext, Kind
-from .function import Limits, check_lua
+from .function import Limits, check_lua, library_imports
 
 log = logging.getLogger("wippy.process")
 
@@ -30,7 +30,8 @@ class ProcessConfig:
     source: str = spec(required=True, opaque=True)
     method: str = spec("", doc="exported function; empty runs the whole chunk")
     modules: list[str] = spec(default_factory=list)
-    imports: dict[str, Any] = spec(default_factory=dict)
+    imports: dict[str, Any] = spec(default_factory=dict, ref="library.lua",
+                                   doc="alias -> library.lua entry, for require(alias)")
     limits: Limits = spec(default_factory=lambda: Limits(timeout=0.0))
 
 
@@ -47,7 +48,7 @@ class ProcessKind(Kind):
         budget = cfg.limits.timeout or 365 * 24 * 3600.0
         # ...and they run on worker threads: a process may compute for a long time.
         return ctx.lua.define(entry.id, cfg.source, cfg.method, cfg.modules, budget=budget,
-                              inline=False)
+                              inline=False, imports=library_imports(cfg, ctx))
 
 
 @dataclass

@@ -399,25 +399,118 @@ local function libs()
     return LIBS
 end
 
--- The read-only base of an entry's environments: allowlisted globals, libraries,
--- the `errors` global, its declared modules and a `require` that finds only them.
-local function entry_base(declared)
+---------------------------------------------------------------- libraries
+-- library.lua entries: compiled once per state (define_library), instantiated once
+-- per call that uses them: the library's top level runs in that call, with globals
+-- of its own, so nothing a call does to a library outlives the call. `require(alias)`
+-- hands out one stable proxy per library that reaches the running call's instance,
+-- so a handler may keep it in a module-level local (whose top level ran once).
+local LIBRARIES = {}   -- id -> {source, fn, env_mt}
+local PROXIES = {}     -- id -> proxy
+
+local function lib_instance(st, id)
+    local libs = st.libs
+    if libs == nil then libs = {}; st.libs = libs end
+    local inst = libs[id]
+    if inst == nil then
+        local env = setmetatable({}, LIBRARIES[id].env_mt)
+        rawset(env, "_G", env)
+        inst = {env = env}
+        libs[id] = inst
+    end
+    return inst
+end
+
+local function lib_exports(id)
+    local st = current
+    if st == nil then error("library " .. id .. " used outside a call", 3) end
+    local inst = lib_instance(st, id)
+    if inst.loaded then return inst.exports end
+    if inst.loading then error("library " .. id .. " was required while it loads", 3) end
+    inst.loading = true
+    local ok, exports = pcall(LIBRARIES[id].fn)
+    inst.loading = false
+    if not ok then error(exports, 0) end
+    if exports == nil then exports = true end   -- as Lua's require does
+    inst.exports, inst.loaded = exports, true
+    return exports
+end
+
+local function lib_proxy(id)
+    local p = PROXIES[id]
+    if p then return p end
+    local function exports()
+        local ex = lib_exports(id)
+        if type(ex) ~= "table" then
+            error("library " .. id .. " returned a " .. type(ex) .. ", not a table", 3)
+        end
+        return ex
+    end
+    p = setmetatable({}, {
+        __index = function(_, k) return exports()[k] end,
+        __newindex = function(_, k, v) exports()[k] = v end,
+        __pairs = function() return next, exports(), nil end,
+        __len = function() return #exports() end,
+        __call = function(_, ...) return lib_exports(id)(...) end,
+        __tostring = function() return "library " .. id end,
+        __metatable = false,
+    })
+    FROZEN[p] = true   -- shared by every call: rawset must not store into it
+    PROXIES[id] = p
+    return p
+end
+
+-- The read-only base of an entry's (or a library's) environments: allowlisted
+-- globals, libraries, the `errors` global, its declared modules and imported
+-- libraries (`imports`: alias -> library id), and a `require` that finds only them.
+local function entry_base(declared, imports)
     local base = copy(SAFE)
     for k, v in next, libs() do base[k] = v end
     base._VERSION = _VERSION
     for name, m in next, GLOBAL_MODULES do base[name] = m end
-    local allowed = {}
+    local allowed, imported = {}, {}
     for i = 1, #declared do
         local name = declared[i]
         allowed[name] = MODULES[name]
         base[name] = MODULES[name]
     end
+    if imports ~= nil then
+        for alias, id in next, imports do
+            imported[alias] = id
+            base[alias] = lib_proxy(id)
+        end
+    end
     base.require = function(name)
         local m = allowed[name]
-        if m == nil then error("module '" .. tostring(name) .. "' not found", 2) end
-        return m
+        if m ~= nil then return m end
+        local id = imported[name]
+        if id == nil then error("module '" .. tostring(name) .. "' not found", 2) end
+        local ex = lib_exports(id)
+        if type(ex) == "table" then return PROXIES[id] end
+        return ex
     end
     return base
+end
+
+-- A library's code reads and writes globals of the running call's instance.
+local function library_dispatch(id)
+    return setmetatable({}, {
+        __index = function(_, k) return lib_instance(current, id).env[k] end,
+        __newindex = function(_, k, v) lib_instance(current, id).env[k] = v end,
+        __metatable = false,
+    })
+end
+
+-- define_library(id, source, declared_modules, imports) -> nil | syntax error.
+-- Libraries are defined before anything that imports them (Python orders them).
+local function define_library(id, source, declared, imports)
+    local L = LIBRARIES[id]
+    if L ~= nil and L.source == source then return nil end
+    local fn, err = load(source, "=" .. id, "t", library_dispatch(id))
+    if not fn then return err end
+    LIBRARIES[id] = {source = source, fn = fn,
+                     env_mt = {__index = entry_base(declared, imports), __metatable = false}}
+    return nil
 end
 
 -- Every chunk is compiled once per state with this dispatching _ENV: global
@@ -532,21 +625,22 @@ end
 
 
 -- prepare(source, chunkname, method, declared_modules, deadline, log_level,
---         http_token, delivery_token, message_id) -> body, handle | nil, err
+--         http_token, delivery_token, message_id, imports) -> body, handle | nil, err
+-- `imports` (alias -> library id, or nil) is used only when the chunk is compiled.
 -- `deadline` is the call's, on the monotonic clock `now()` reads (Python's loop clock).
 -- `log_level` is the lowest level the entry's logger emits now (see lib.log_level).
 -- `source` is nil when this state already compiled the chunk (Python keeps
 -- track), so a handler's source is not copied into Lua on every call.
 -- body(slice, ...) runs the call; its first step starts inside, with `slice`.
 local function prepare(source, chunkname, method, declared, deadline, log_level,
-                       http_token, delivery_token, message_id)
+                       http_token, delivery_token, message_id, imports)
     local e = ENTRIES[chunkname]
     if source == nil then
         if e == nil then return nil, "internal error: " .. chunkname .. " was never compiled" end
     elseif e == nil or e.source ~= source then
         local fn, err = load(source, "=" .. chunkname, "t", DISPATCH)
         if not fn then return nil, err end
-        local layer = setmetatable({}, {__index = entry_base(declared), __metatable = false})
+        local layer = setmetatable({}, {__index = entry_base(declared, imports), __metatable = false})
         e = {source = source, fn = fn, layer = layer, env_mt = {__index = layer, __metatable = false}}
         ENTRIES[chunkname] = e
     end
@@ -597,7 +691,7 @@ end
 -- Trusted-code helpers the Python side needs.
 return {
     prepare = prepare, enter = enter, leave = leave, compile_check = compile_check,
-    install_module = install_module, release = release,
+    install_module = install_module, release = release, define_library = define_library,
     objects = OBJECTS, errdata = ERRDATA, mark_object = mark_object,
     make_error = make_error, error_from_plain = error_from_plain, json_text = json_text,
     valid_value = valid_value,

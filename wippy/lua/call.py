@@ -11,6 +11,17 @@ if TYPE_CHECKING:  # pragma: no cover
     from .worker import LuaWorker
 
 
+@dataclass(frozen=True, eq=False)
+class LibraryDef:
+    """A `library.lua` entry: code that handlers `require` by an alias of their own.
+    Compiled once per Lua state; its top level runs once per call that requires it,
+    so no state outlives a call (docs/kinds/lua.md)."""
+    entry_id: str
+    source: str
+    modules: tuple[str, ...]
+    imports: tuple[tuple[str, "LibraryDef"], ...] = ()   # (alias, library), by alias
+
+
 @dataclass(frozen=True)
 class FunctionDef:
     """A Lua function entry ready to call: compiled once, called many times."""
@@ -20,6 +31,7 @@ class FunctionDef:
     modules: tuple[str, ...]
     budget: float | None = None       # seconds per call; None = engine default
     inline: bool = True               # may run on the event loop (see LuaEngine)
+    imports: tuple[tuple[str, LibraryDef], ...] = ()      # (alias, library), by alias
 
 
 @dataclass

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..aio import run_until
 from ..errors import INTERNAL, INVALID, TIMEOUT, WippyError
-from .call import Call, CallResult, FunctionDef
+from .call import Call, CallResult, FunctionDef, LibraryDef
 from .modules.base import LuaModule
 from .typed import TypedLuaSyntaxError
 from .typed import compile as compile_typed
@@ -105,16 +105,30 @@ class LuaEngine:
         return self._check_fn(source, chunk_name)
 
     def define(self, entry_id: str, source: str, method: str, modules: list[str] | tuple = (),
-               budget: float | None = None, inline: bool = True) -> FunctionDef:
-        unknown = [m for m in modules if m not in self.modules]
-        if unknown:
-            raise ValueError(f"unknown module {unknown[0]!r}; available: "
-                             f"{', '.join(sorted(self.modules))}")
+               budget: float | None = None, inline: bool = True,
+               imports: dict[str, LibraryDef] | None = None) -> FunctionDef:
+        """`imports`: alias -> library (see `library`), reached with `require(alias)`."""
+        self._check_modules(modules)
         # Typed Lua (docs/lua-types.md) is compiled here, once per definition: calls
         # and workers only ever see plain Lua, with every line where the user wrote it.
         if isinstance(source, str):
             source = compile_typed(source, entry_id)
-        return FunctionDef(entry_id, source, method or "", tuple(modules), budget, inline)
+        return FunctionDef(entry_id, source, method or "", tuple(modules), budget, inline,
+                           tuple(sorted((imports or {}).items())))
+
+    def library(self, entry_id: str, source: str, modules: list[str] | tuple = (),
+                imports: dict[str, LibraryDef] | None = None) -> LibraryDef:
+        """A library.lua entry: its own modules and imports, nothing of its importers'."""
+        self._check_modules(modules)
+        if isinstance(source, str):
+            source = compile_typed(source, entry_id)
+        return LibraryDef(entry_id, source, tuple(modules), tuple(sorted((imports or {}).items())))
+
+    def _check_modules(self, modules: list[str] | tuple) -> None:
+        unknown = [m for m in modules if m not in self.modules]
+        if unknown:
+            raise ValueError(f"unknown module {unknown[0]!r}; available: "
+                             f"{', '.join(sorted(self.modules))}")
 
     def loop_time(self) -> float:
         """The event loop's clock (no get_running_loop() lookup, a syscall in 3.11)."""

@@ -27,6 +27,7 @@ import lupa.lua54 as lupa
 from ..errors import INTERNAL, WippyError
 from .call import Call
 from .convert import ConversionError, Converter
+from .libraries import StateLibraries
 from .modules.base import LuaModule, LuaRaise
 
 log = logging.getLogger("wippy.lua")
@@ -120,6 +121,7 @@ class LuaWorker:
         self.api = rt.execute(BOOT_SOURCE, bridge)
         self.runtime = rt
         self.converter = Converter(rt, self.api)
+        self.libraries = StateLibraries(self.api, self.converter.to_lua)
         for name, module in self._modules.items():
             effects = getattr(module, "effects", ("",))
             host = rt.table_from({k: self._host(name, k, f, k.startswith(effects))
@@ -198,11 +200,16 @@ class LuaWorker:
             known = self._sources.get(entry_id) is fdef.source
             level = self._log_level(entry_id) if "logger" in fdef.modules else 0
             http, delivery = call.http, call.delivery
+            imports = None
+            if fdef.imports:
+                imports, problem = self.libraries.aliases(fdef)
+                if problem:
+                    return Outcome(result=(False, problem))
             body, handle = api.prepare(
                 None if known else fdef.source, entry_id, fdef.method, declared, deadline, level,
                 http.token if http is not None else None,
                 delivery.token if delivery is not None else None,
-                delivery.message.id if delivery is not None else None)
+                delivery.message.id if delivery is not None else None, imports)
             if body is None:
                 return Outcome(result=(False, str(handle)))
             if not known:

@@ -160,8 +160,7 @@ class Decoder:
                 self.fail(path, f"must be a mapping, got {_type_name(raw)}")
                 return {}
             if md.get("ref"):   # a map of references (`imports: {alias: id}`): values qualified
-                return {k: qualify(str(v), self.entry.namespace)
-                        if isinstance(v, (str, int, float)) and not isinstance(v, bool) else v
+                return {k: qualify(v, self.entry.namespace) if isinstance(v, str) else v
                         for k, v in raw.items()}
             return raw
         return self._scalar(tp, raw, path, md)
