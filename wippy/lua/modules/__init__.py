@@ -12,6 +12,7 @@ from .json.module import JsonModule
 from .logger.module import LoggerModule
 from .time.module import TimeModule
 from .uuid.module import UuidModule
+from .yaml.module import YamlModule
 from .queue.module import QueueModule
 from .sql.module import SqlModule
 
@@ -28,4 +29,5 @@ MODULES: dict[str, LuaModule] = {
     "base64": Base64Module(),
     "hash": HashModule(),
     "crypto": CryptoModule(),
+    "yaml": YamlModule(),
 }
