@@ -25,6 +25,8 @@ class Outcome:
     """What a handler call means for its message."""
     ok: bool
     error: str | None = None
+    # The handler said not to retry (`retryable = false` on its error): final at once.
+    final: bool = False
 
 
 ACKED = Outcome(True)
@@ -32,9 +34,15 @@ Invoke = Callable[[Any, Delivery], Awaitable[Outcome]]
 
 
 def outcome_of(result: Any) -> Outcome:
-    """D1: `false`, `nil, err` or a raised error -> nack; anything else -> ack."""
-    if result.error is not None:
-        return Outcome(False, result.error.message)
+    """D1: `false`, `nil, err` or a raised error -> nack; anything else -> ack.
+
+    An error object made with `retryable = false` (returned or raised) makes the
+    failure final. A returned plain string is not such an object (the engine marks
+    it non-retryable only because a string carries no flag), so it retries."""
+    err = result.error
+    if err is not None:
+        explicit = result.raised or (len(result.values) >= 2 and result.values[1] is err)
+        return Outcome(False, err.message, final=explicit and err.retryable is False)
     if result.values and result.values[0] is False:
         return Outcome(False, "handler returned false")
     return ACKED
@@ -215,9 +223,10 @@ class Consumer:
         decision = delivery.settle_default(ACK if outcome.ok else NACK, outcome.error)
         if decision == NACK and delivery.error is None:
             delivery.error = outcome.error or "message nacked by handler"
-        await self._settle(delivery, decision, worker_id)
+        await self._settle(delivery, decision, worker_id, final=not outcome.ok and outcome.final)
 
-    async def _settle(self, delivery: Delivery, decision: str, worker_id: int) -> None:
+    async def _settle(self, delivery: Delivery, decision: str, worker_id: int,
+                      final: bool = False) -> None:
         try:
             if decision == ACK:
                 self.acked += 1
@@ -226,8 +235,8 @@ class Consumer:
             self.nacked += 1
             self.log.error("message processing failed", extra={"fields": self._fields(
                 worker_id=worker_id, message_id=delivery.message.id,
-                attempt=delivery.attempt, error=delivery.error)})
-            await self.queue.nack(delivery, delivery.error)
+                attempt=delivery.attempt, error=delivery.error, final=final)})
+            await self.queue.nack(delivery, delivery.error, final=final)
         except Exception as exc:
             self.log.error(f"failed to {decision} message", extra={"fields": self._fields(
                 message_id=delivery.message.id, error=getattr(exc, "message", None) or repr(exc))})

@@ -70,12 +70,23 @@ class Queue:
     async def release(self, delivery: Delivery) -> None:
         await self.driver.release(delivery)
 
-    async def nack(self, delivery: Delivery, error: str | None) -> None:
-        """Count the failed attempt, then dead-letter or retry after backoff (D2)."""
+    async def nack(self, delivery: Delivery, error: str | None, final: bool = False) -> None:
+        """Count the failed attempt, then dead-letter or retry after backoff (D2).
+
+        `final` (the handler's error had `retryable = false`): no retry; the
+        message goes to the dead-letter queue now, or without one is dropped
+        with an ERROR line naming it."""
         message = delivery.message
         message.attempts += 1
         message.last_error = error
-        if self.dead_letter is not None and message.attempts >= self.max_attempts:
+        if final and self.dead_letter is None:
+            self.log.error("message dropped: the handler's error is not retryable and the "
+                           "queue has no dead_letter", extra={"fields": {
+                               "queue": self.id, "message_id": message.id,
+                               "attempts": message.attempts, "error": error}})
+            await self.driver.ack(delivery)
+            return
+        if self.dead_letter is not None and (final or message.attempts >= self.max_attempts):
             if await self._dead_letter(message):
                 await self.driver.ack(delivery)
                 return
