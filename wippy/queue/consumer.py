@@ -233,9 +233,10 @@ class Consumer:
                 await self.queue.ack(delivery)
                 return
             self.nacked += 1
+            extra = {"final": True} if final else {}   # not retried: say why
             self.log.error("message processing failed", extra={"fields": self._fields(
                 worker_id=worker_id, message_id=delivery.message.id,
-                attempt=delivery.attempt, error=delivery.error, final=final)})
+                attempt=delivery.attempt, error=delivery.error, **extra)})
             await self.queue.nack(delivery, delivery.error, final=final)
         except Exception as exc:
             self.log.error(f"failed to {decision} message", extra={"fields": self._fields(
