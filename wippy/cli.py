@@ -128,6 +128,7 @@ def _read_project(args: argparse.Namespace) -> list[Entry]:
     if encoding and not args.log_json:
         setup_logging(verbose=args.verbose, console=args.console, silent=args.silent,
                       json_lines=encoding == "json")
+    project.warn_ignored()
     if project.files:
         log.debug("config loaded", extra=fields(files=",".join(project.files),
                                                 profiles=",".join(project.profiles)))

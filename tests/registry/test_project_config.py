@@ -139,6 +139,7 @@ def test_named_config_must_exist(tmp_path):
 def test_documented_sections_are_accepted_with_a_warning(tmp_path, caplog):
     project = _load(tmp_path, "cluster: {enabled: true}\nshutdown: {timeout: 5s}\n")
     assert project.settings.shutdown_timeout == 5.0
+    project.warn_ignored()
     assert any("no effect" in r.getMessage() and r.fields["section"] == "cluster"
                for r in caplog.records)
 

@@ -47,6 +47,13 @@ class ProjectConfig:
     disable: Disable = field(default_factory=Disable)
     settings: Settings = field(default_factory=Settings)
     profiles: list[str] = field(default_factory=list)
+    ignored: list[tuple[str, Origin | None]] = field(default_factory=list)  # see warn_ignored
+
+    def warn_ignored(self) -> None:
+        """Documented Wippy sections with no effect here; called once logging is set up."""
+        for section, origin in self.ignored:
+            log.warning("config section has no effect in this runtime; ignored",
+                        extra=fields(section=section, origin=str(origin)))
 
 
 Source = Callable[[tuple], Origin]   # path relative to what is merged -> its origin
@@ -295,12 +302,9 @@ def _finish(tree: _Tree, config: dict, paths: list[Path], profiles: list[str]) -
     disable, problems = disable_problems(config.get("disable"), tree.origin)
     errors.extend(problems)
     _raise(errors)
-    for section in config:
-        if section in IGNORED:
-            log.warning("config section has no effect in this runtime; ignored",
-                        extra=fields(section=section, origin=str(tree.origin((section,)))))
+    ignored = [(s, tree.origin((s,))) for s in config if s in IGNORED]
     return ProjectConfig([display_path(p) for p in paths], config, items, disable,
-                         settings_from(config), profiles)
+                         settings_from(config), profiles, ignored)
 
 
 def _raise(errors: list[ConfigError]) -> None:
