@@ -19,8 +19,10 @@ def test_sigterm_closes_listener_drains_in_flight_and_logs_drops(tmp_path):
     project = make_project(tmp_path)
     set_handler_sleep(project, "1s")
     port = free_port()
-    # A short gateway stop timeout keeps the stalled client's grace period short.
-    proc = FaultProcess(project, port, ["-o", "app:gateway:lifecycle.stop_timeout=2s"])
+    # A short gateway stop timeout keeps the stalled client's grace period short; no
+    # drain (test_sigterm_drains_the_memory_backlog has it), so what is queued is dropped.
+    proc = FaultProcess(project, port, ["-o", "app:gateway:lifecycle.stop_timeout=2s",
+                                        "-o", "app:queue_driver:drain_timeout=0s"])
     stalled = None
     try:
         proc.wait_ready()
@@ -59,6 +61,48 @@ def test_sigterm_closes_listener_drains_in_flight_and_logs_drops(tmp_path):
              for m in [re.search(r"\bdropped=(\d+)", line)] if m]
     assert drops and drops[0] == 22 - len(db_ids(project)), proc.logs
     assert any("stopped" == line.split()[-1] for line in lines), proc.logs
+
+
+def _drops(lines: list[str]) -> list[int]:
+    return [int(m.group(1)) for line in lines if "memory queue driver stopped" in line
+            for m in [re.search(r"\bdropped=(\d+)", line)] if m]
+
+
+def test_sigterm_drains_the_memory_backlog_within_drain_timeout(tmp_path):
+    """The default drain_timeout (5 s) works a small backlog off before the stop:
+    nothing answered 202 is dropped. A backlog longer than the budget is cut off
+    and the count of what was dropped is logged."""
+    project = make_project(tmp_path)
+    set_handler_sleep(project, "50ms")
+    proc = FaultProcess(project, free_port())
+    try:
+        proc.wait_ready()
+        with httpx.Client(base_url=proc.url, timeout=5) as client:
+            ids = [post_task(client, {"action": "sum"}).json()["id"] for _ in range(40)]
+        proc.signal(signal.SIGTERM)
+        assert proc.wait(timeout=15) == 0, proc.logs
+    finally:
+        proc.kill()
+    assert set(ids) <= db_ids(project), proc.logs
+    assert _drops(proc.lines) == [0], proc.logs
+    assert any("draining the queue before stopping" in line for line in proc.lines)
+
+    project = make_project(tmp_path / "short")
+    set_handler_sleep(project, "500ms")
+    proc = FaultProcess(project, free_port(), ["-o", "app:queue_driver:drain_timeout=1s"])
+    try:
+        proc.wait_ready()
+        with httpx.Client(base_url=proc.url, timeout=5) as client:
+            ids = [post_task(client, {"action": "sum"}).json()["id"] for _ in range(40)]
+        signalled = time.monotonic()
+        proc.signal(signal.SIGTERM)
+        assert proc.wait(timeout=15) == 0, proc.logs
+        assert time.monotonic() - signalled < 4      # 1 s of drain + a running handler
+    finally:
+        proc.kill()
+    stored = db_ids(project)
+    assert _drops(proc.lines) == [len(ids) - len(stored)], proc.logs
+    assert 0 < len(stored) < len(ids)
 
 
 def test_second_sigint_forces_exit_1(tmp_path):

@@ -17,6 +17,9 @@ CODECS = ("json/plain", "application/msgpack")
 
 @dataclass
 class MemoryDriverConfig:
+    drain_timeout: float = spec(5.0, duration=True, min=0,
+                                doc="on shutdown, consumers work the backlog at most this "
+                                    "long before what is left is dropped (and counted)")
     lifecycle: Lifecycle = spec(default_factory=Lifecycle)
 
 
@@ -26,7 +29,8 @@ class MemoryDriverKind(Kind):
     summary = "In-process bounded queues; messages are lost when the process stops."
 
     def build(self, entry: Entry, cfg: MemoryDriverConfig, ctx: BuildContext) -> MemoryDriver:
-        return MemoryDriver(entry.id, ctx.logger(entry.id))
+        drain = cfg.drain_timeout if cfg is not None else 0.0
+        return MemoryDriver(entry.id, ctx.logger(entry.id), drain_timeout=drain)
 
 
 DEFAULT_QUEUE_FILE = "./data/queues.db"

@@ -105,9 +105,15 @@ class Consumer:
             concurrency=self.concurrency, prefetch=self.prefetch)})
 
     async def stop(self) -> None:
-        """Stop fetching, return unstarted messages, let in-flight handlers finish."""
+        """Stop fetching, return unstarted messages, let in-flight handlers finish.
+
+        On a driver that loses what it holds when it stops (memory), first keep
+        working the backlog for its `drain_timeout` (at most half the stop budget)."""
         if not self._running:
             return
+        drain = getattr(self.queue.driver, "drain_timeout", 0.0)
+        if drain > 0 and not self.queue.driver.durable:
+            await self._drain(min(drain, self.stop_timeout / 2) if self.stop_timeout else drain)
         self._running = False
         self._stopping = True
         if self._pump is not None:
@@ -134,6 +140,23 @@ class Consumer:
         self._finish(None)
         self.log.info("consumer stopped", extra={"fields": self._fields(
             acked=self.acked, nacked=self.nacked)})
+
+    async def _drain(self, budget: float) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + budget
+
+        def left() -> int:
+            return (self.queue.info().get("ready", 0) + len(self._busy)
+                    + (self._buffer.qsize() if self._buffer else 0))
+
+        if not left():
+            return
+        self.log.info("draining the queue before stopping", extra={"fields": self._fields(
+            backlog=left(), drain_timeout=f"{budget:g}s")})
+        while left() and loop.time() < deadline and not (self._done and self._done.done()):
+            await asyncio.sleep(0.02)   # a stop-time poll; handlers settle on their own
+        if left():
+            self.log.warning("drain time is up", extra={"fields": self._fields(left=left())})
 
     async def wait(self) -> None:
         """Returns after stop(); raises if the consumer died (the supervisor restarts it)."""

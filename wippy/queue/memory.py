@@ -231,9 +231,13 @@ class MemorySubscription(Subscription):
 class MemoryDriver(Driver):
     short_name = "memory"
 
-    def __init__(self, entry_id: str, log: logging.Logger | None = None):
+    def __init__(self, entry_id: str, log: logging.Logger | None = None,
+                 drain_timeout: float = 0.0):
         super().__init__(entry_id)
         self.log = log or logging.getLogger(f"wippy.{entry_id}")
+        # On shutdown, consumers keep working the backlog this long (Consumer.stop),
+        # since whatever is left when the driver stops is lost.
+        self.drain_timeout = drain_timeout
         self.queues: dict[str, _MemoryQueue] = {}
         self._keys = itertools.count(1)
 
