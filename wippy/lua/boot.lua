@@ -279,6 +279,9 @@ local function forward(co, ok, ...)
     return ok, ...
 end
 local function safe_resume(co, ...) return forward(co, co_resume(co, ...)) end
+-- For the channel scheduler (lua/modules/channel): it resumes spawned coroutines
+-- with the forwarding resume, under the hook, on the same clock as deadlines.
+lib.resume, lib.new_coroutine, lib.now = safe_resume, new_coroutine, now
 
 local function wrap_result(ok, ...)
     if not ok then error((...), 0) end
@@ -393,6 +396,7 @@ local GLOBAL_MODULES = {}   -- injected into every env (e.g. errors)
 local LIBS = nil
 local function libs()
     if LIBS == nil then
+        safe_coroutine.spawn = lib.spawn   -- coroutine.spawn, set by the channel module
         LIBS = {string = freeze(STRING, TYPES.string_cast), table = freeze(TABLE), math = freeze(copy(math)),
                 utf8 = freeze(copy(utf8)), coroutine = freeze(safe_coroutine), os = freeze(OS)}
     end
@@ -481,7 +485,7 @@ local function entry_base(declared, imports)
         end
     end
     base.require = function(name)
-        local m = allowed[name]
+        local m = allowed[name] or GLOBAL_MODULES[name]   -- always-available globals too
         if m ~= nil then return m end
         local id = imported[name]
         if id == nil then error("module '" .. tostring(name) .. "' not found", 2) end

@@ -172,8 +172,12 @@ class LuaWorker:
             call, kind, payload, fut = job
             self.busy_since = time.monotonic()
             self.current = call
+            # A process (wippy/process) has no call deadline to speak of, so each of
+            # its steps gets a limit of its own: a loop that never yields is stopped.
+            limit = call.extras.get("step_limit") if call.extras else None
             try:
-                outcome = self._step(call, kind, payload)
+                outcome = self._step(call, kind, payload,
+                                     time.monotonic() + limit if limit else None)
             except BaseException as exc:  # never let the thread die
                 log.exception("Lua worker step failed for %s", call.entry_id)
                 outcome = Outcome(result=(False, f"internal error: {type(exc).__name__}"))
