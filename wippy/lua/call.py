@@ -54,7 +54,7 @@ class Call:
     """Per-invocation context handed to module host functions and async ops."""
 
     __slots__ = ("fdef", "objects", "http", "delivery", "state", "deadline",
-                 "worker", "_deferred", "co", "handle", "extras", "effects")
+                 "worker", "_deferred", "co", "handle", "extras", "effects", "engine")
 
     def __init__(self, fdef: FunctionDef, objects: dict, deadline: float,
                  http: Any = None, delivery: Any = None, extras: dict | None = None):
@@ -70,6 +70,7 @@ class Call:
         self.co = None       # lupa coroutine (touched only on the worker thread)
         self.handle = None   # the call's state handle inside Lua
         self.effects = False  # made a host call that changes something outside the call
+        self.engine = None    # the LuaEngine running the call (funcs calls other entries)
 
     @property
     def entry_id(self) -> str:

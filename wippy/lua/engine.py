@@ -174,6 +174,7 @@ class LuaEngine:
         inline = (self._inline is not None and fdef.inline
                   and fdef.entry_id not in self._offloaded)
         call = Call(fdef, self.objects, self._loop.time() + budget, http, delivery, extras)
+        call.engine = self
         worker = self._inline if inline else await self._worker()
         try:
             # Inline steps are plain calls: no coroutine per step.

@@ -5,6 +5,8 @@ from .base import LuaModule
 from .base64.module import Base64Module
 from .env.module import EnvModule
 from .crypto.module import CryptoModule
+from .ctx.module import CtxModule
+from .funcs.module import FuncsModule
 from .errors.module import ErrorsModule
 from .hash.module import HashModule
 from .http.module import HttpModule
@@ -30,4 +32,6 @@ MODULES: dict[str, LuaModule] = {
     "hash": HashModule(),
     "crypto": CryptoModule(),
     "yaml": YamlModule(),
+    "funcs": FuncsModule(),
+    "ctx": CtxModule(),
 }

@@ -1,0 +1,1 @@
+"""The Lua `ctx` module: read the context values a caller passed with funcs."""
