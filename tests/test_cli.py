@@ -145,8 +145,8 @@ entries:
         "src/_index.yaml:8: app:worker: lifecycle.auto_strat: unknown field "
         "(did you mean auto_start?); allowed: auto_start, depends_on, requires, restart, "
         "security, stable_threshold, start_timeout, startup, stop_timeout",
-        "src/_index.yaml:13: app:fn: source: Lua syntax error: app:fn:1: "
-        "unexpected symbol near 'end'",
+        "src/_index.yaml:13: app:fn: source: Lua syntax error: app:fn:1:39: "
+        "unexpected symbol near 'end' | return {main = function() return 1 +  end}",
         "4 problem(s) found in 4 entries",
     ]
 

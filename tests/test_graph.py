@@ -125,7 +125,8 @@ def test_unknown_kind_validation_and_lua_problems_all_at_once(tmp_path):
         "src/defs.yaml:6: app:c: size: must be even",
         "src/defs.yaml:10: app:f: modules[1]: unknown module 'sqll' (did you mean sql?); "
         "available: json, sql",
-        "src/defs.yaml:11: app:f: source: Lua syntax error: app:f:3: unexpected symbol near 'end'",
+        "src/defs.yaml:11: app:f: source: Lua syntax error: app:f:3:1: unexpected symbol near 'end'"
+        " | end",
     ]
 
 

@@ -72,6 +72,9 @@ def test_syntax_errors_name_file_line_column_and_excerpt(src, line, col, message
     excerpt, caret = text.splitlines()[1:]
     assert excerpt.strip() == src.splitlines()[line - 1].strip()
     assert caret.index("^") == 4 + col - 1
+    one = err.one_line()   # what `wippy check` prints: one line per problem
+    assert "\n" not in one and one.startswith(f"app:handler:{line}:{col}: ")
+    assert one.endswith(" | " + src.splitlines()[line - 1].strip()[:57])
 
 
 def test_errors_lua_finds_after_compiling_keep_the_line():

@@ -101,7 +101,7 @@ class LuaEngine:
             try:
                 source = compile_typed(source, chunk_name)
             except TypedLuaSyntaxError as exc:
-                return str(exc)
+                return exc.one_line()   # one line per problem in `wippy check`
         return self._check_fn(source, chunk_name)
 
     def define(self, entry_id: str, source: str, method: str, modules: list[str] | tuple = (),

@@ -18,6 +18,14 @@ class TypedLuaSyntaxError(SyntaxError):
         self.excerpt, self._caret = text, caret
         super().__init__(str(self))
 
+    def one_line(self) -> str:
+        """For reports that give one line per problem (`wippy check`): `where: what | excerpt`."""
+        head = str(self).split("\n", 1)[0]
+        text = self.excerpt.strip()
+        if len(text) > 60:
+            text = text[:57] + "..."
+        return f"{head} | {text}" if text else head
+
     def __str__(self) -> str:
         # Column 0: Lua itself found the error after compiling and gave only the line.
         where = f"{self.line}:{self.column}" if self.column else f"{self.line}"
