@@ -196,6 +196,7 @@ class SqliteDriver(Driver):
                  claim_batch: int = 64, settings: StoreSettings | None = None,
                  log: logging.Logger | None = None):
         super().__init__(entry_id)
+        self.file = path                    # as configured: what error lines show
         self.path = os.path.abspath(path)
         self.lease = lease
         self.poll_interval = poll_interval
@@ -444,7 +445,8 @@ class SqliteDriver(Driver):
         if self.started:
             return
         loop = asyncio.get_running_loop()
-        conn = await asyncio.to_thread(open_file, self.path, self.settings, self.entry_id)
+        conn = await asyncio.to_thread(open_file, self.path, self.settings, self.entry_id,
+                                       self.file)
         self.reader = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
                                       timeout=self.settings.busy_timeout_ms / 1000)
         self.loop = loop

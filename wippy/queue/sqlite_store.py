@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import INTERNAL, PERMISSION_DENIED, UNAVAILABLE, WippyError
+from ..errors import INTERNAL, PERMISSION_DENIED, WippyError
 from ..sql.errors import translate
 
 log = logging.getLogger("wippy.queue.sqlite")
@@ -100,22 +100,28 @@ class StoreSettings:
     busy_timeout_ms: int = 5000
 
 
-def open_file(path: str, settings: StoreSettings, entry_id: str) -> sqlite3.Connection:
-    """Open (creating the parent directory) and check the file; one-line errors."""
+def open_file(path: str, settings: StoreSettings, entry_id: str,
+              shown: str | None = None) -> sqlite3.Connection:
+    """Open (creating the parent directory) and check that the file is a database this
+    process can write; one-line, non-retryable errors naming `shown` (the configured
+    path) otherwise. A required driver that cannot open its file stops the boot."""
     directory = os.path.dirname(path) or "."
+    name = shown or path
     try:
         os.makedirs(directory, exist_ok=True)
     except OSError as exc:
         raise WippyError(f"{entry_id}: cannot create directory {directory} for the queue "
-                         f"file: {exc.strerror}", PERMISSION_DENIED, retryable=False) from None
+                         f"file {name}: {exc.strerror}", PERMISSION_DENIED,
+                         retryable=False) from None
     if os.path.isdir(path):
-        raise WippyError(f"{entry_id}: queue file {path} is a directory; fix `file`",
+        raise WippyError(f"{entry_id}: queue file {name} is a directory; fix `file`",
                          INTERNAL, retryable=False)
     if not os.access(directory, os.W_OK | os.X_OK) or (
             os.path.exists(path) and not os.access(path, os.R_OK | os.W_OK)):
-        raise WippyError(f"{entry_id}: queue file {path} is not writable by this process "
+        raise WippyError(f"{entry_id}: queue file {name} is not writable by this process "
                          f"(SQLite also needs to create -wal/-shm files in {directory})",
                          PERMISSION_DENIED, retryable=False)
+    conn = None
     try:
         conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False,
                                timeout=settings.busy_timeout_ms / 1000)
@@ -126,19 +132,37 @@ def open_file(path: str, settings: StoreSettings, entry_id: str) -> sqlite3.Conn
         conn.execute(f"PRAGMA synchronous = {settings.synchronous}")
         conn.executescript(SCHEMA)
         conn.execute("SELECT count(*) FROM wippy_queue_message").fetchone()
+        # Take the write lock once: a file another process keeps locked, or that cannot
+        # be written, is found now rather than by the first publish.
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("COMMIT")
     except sqlite3.Error as exc:
+        conn_close(conn)
         err = translate(exc, "open")
-        if "not a database" in err.message or "malformed" in err.message:
-            raise WippyError(f"{entry_id}: queue file {path} is not a usable SQLite database "
-                             f"({err.message}); move it away or point `file` elsewhere",
-                             INTERNAL, retryable=False) from None
-        if "locked" in err.message or "busy" in err.message:
-            raise WippyError(f"{entry_id}: queue file {path} is locked by another process "
-                             f"({err.message}) for longer than busy_timeout",
-                             UNAVAILABLE, retryable=True) from None
-        raise WippyError(f"{entry_id}: cannot open queue file {path}: {err.message}",
-                         err.kind, retryable=err.retryable) from None
+        text = err.message
+        if "not a database" in text or "malformed" in text:
+            why = "is not a usable SQLite database"
+            hint = "move it away or point `file` elsewhere"
+        elif "locked" in text or "busy" in text:
+            why = "is locked by another process"
+            hint = (f"it held the write lock longer than busy_timeout "
+                    f"({settings.busy_timeout_ms} ms); stop that process or raise busy_timeout")
+        elif "readonly" in text or "read-only" in text or "unable to open" in text:
+            why = "cannot be written"
+            hint = "check the permissions of the file and its directory, or point `file` elsewhere"
+        else:
+            why, hint = "cannot be opened", "point `file` elsewhere"
+        raise WippyError(f"{entry_id}: queue file {name} {why} ({text}); {hint}",
+                         err.kind, retryable=False) from None
     return conn
+
+
+def conn_close(conn: sqlite3.Connection | None) -> None:
+    if conn is not None:
+        try:
+            conn.close()
+        except sqlite3.Error:
+            pass
 
 
 class Writer(threading.Thread):
