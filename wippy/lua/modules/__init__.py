@@ -10,6 +10,7 @@ from .funcs.module import FuncsModule
 from .errors.module import ErrorsModule
 from .hash.module import HashModule
 from .http.module import HttpModule
+from .http_client.module import HttpClientModule
 from .json.module import JsonModule
 from .logger.module import LoggerModule
 from .time.module import TimeModule
@@ -32,6 +33,7 @@ MODULES: dict[str, LuaModule] = {
     "hash": HashModule(),
     "crypto": CryptoModule(),
     "yaml": YamlModule(),
+    "http_client": HttpClientModule(),
     "funcs": FuncsModule(),
     "ctx": CtxModule(),
 }
