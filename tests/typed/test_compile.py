@@ -145,3 +145,9 @@ def test_our_own_lua_goes_through_the_typed_parser_untouched():
         parser = Parser(path.read_text(), path.name)
         parser.parse_chunk()
         assert parser.edits == [], path
+
+
+def test_a_cast_ends_its_statement_before_a_parenthesis():
+    # Without the `;` Lua would read the erased `local y = x` and `(f)()` as one call.
+    out = compile("local y = x :: number\n(f)()\nlocal z = x as any\n(g)()", "t")
+    assert out == "local y = x         ;\n(f)()\nlocal z = x      ;\n(g)()"

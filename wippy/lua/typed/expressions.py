@@ -3,6 +3,7 @@ type forms `x :: T`, `x as T` (unchecked casts) and `x!` (non-nil assertion),
 all erased. `typeof(local)` of an annotated local gets the declared type passed in."""
 from __future__ import annotations
 
+from .emitter import blank
 from .errors import TypedLuaSyntaxError
 from .lexer import KEYWORD, NAME, NUMBER, STRING, SYMBOL
 from .typegrammar import TypeParser
@@ -72,7 +73,7 @@ class ExprParser(TypeParser):
             if t.is_("::") and not self._label_ahead():
                 self.advance()
                 self.type_expr()
-                self.blank(t.start, self.prev_end)
+                self._erase_cast(t.start)
                 kind = OTHER
             elif t.kind == NAME and t.value == "as":
                 # `as` is also a plain name: a cast only if a type follows (else it
@@ -84,10 +85,19 @@ class ExprParser(TypeParser):
                 except TypedLuaSyntaxError:
                     self.reset(mark)
                     return kind
-                self.blank(t.start, self.prev_end)
+                self._erase_cast(t.start)
                 kind = OTHER
             else:
                 return kind
+
+    def _erase_cast(self, start: int) -> None:
+        """Blank `:: T` / `as T`. Nothing may follow a cast but an operator, so a `(`
+        here starts the next statement: end this one with `;`, or Lua, not seeing
+        the cast, would read `x (f)()` as a call."""
+        if self.check("("):
+            self.replace(start, self.prev_end, blank(self.src[start:self.prev_end - 1]) + ";")
+        else:
+            self.blank(start, self.prev_end)
 
     def _label_ahead(self) -> bool:
         """`::name::` here is the next statement's label, not a cast to `name`,
