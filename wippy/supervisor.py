@@ -7,6 +7,11 @@ Rules (docs/kinds/lifecycle.md; docs/decisions.md: D3):
   function) is looked through to the services it depends on.
 * A service starts once every dependency is running (an `optional` dependency
   only has to have tried once). Independent services start concurrently.
+  A dependency that may run once and finish (`run_once`, a process.service
+  such as a migration) counts only once it has exited successfully, or has
+  kept running for its `stable_threshold` (then it is a long-running process).
+  If it fails before that during boot and it is required, boot fails, like a
+  non-retryable start failure below, and its dependents never start.
 * `start()` raising or exceeding `start_timeout`, or `wait()` raising = failed:
   restart after initial_delay * factor^(n-1), capped at max_delay, +-jitter;
   `max_attempts` restarts at most (0 = forever); the count resets when the
@@ -95,8 +100,9 @@ class _Unit:
     retry_in: float | None = None
     active: bool = False         # start() was called and stop() not yet
     task: asyncio.Task | None = None
-    ready: asyncio.Event = field(default_factory=asyncio.Event)     # has reached running
+    ready: asyncio.Event = field(default_factory=asyncio.Event)     # dependents may start
     settled: asyncio.Event = field(default_factory=asyncio.Event)   # first attempt decided
+    gated: bool = False          # run-once with dependents: ready only when done or stable
 
     @property
     def optional(self) -> bool:
@@ -161,6 +167,9 @@ class Supervisor:
         Raises StartupFailed as soon as a required service fails its first start with a
         non-retryable error; the services already started keep running until stop()."""
         wanted = [self._units[sid] for sid in self.wanted()]
+        needed = {d for u in wanted for d in u.deps}
+        for unit in wanted:
+            unit.gated = unit.id in needed and getattr(unit.service, "run_once", False)
         self._booting = True
         for unit in wanted:
             unit.state = PENDING
@@ -219,8 +228,10 @@ class Supervisor:
             if fatal and self._booting and not unit.optional and unit.starts == 1:
                 unit.retry_in = None
                 self._fatal = self._fatal or StartupFailed(unit.id, error)
-                self._set(unit, FAILED, "service cannot start, not retrying", logging.ERROR,
-                          error=error)
+                self._set(unit, FAILED, "service cannot start, not retrying"
+                          if unit.ready.is_set() or not unit.gated else
+                          "service failed before its dependents could start, not retrying",
+                          logging.ERROR, error=error)
                 unit.settled.set()
                 return
             policy = unit.lifecycle.restart
@@ -257,8 +268,13 @@ class Supervisor:
         started = self._clock()
         unit.last_error = None
         self._set(unit, RUNNING, "service running")
-        unit.ready.set()
-        unit.settled.set()
+        stable: asyncio.TimerHandle | None = None
+        if unit.gated and not unit.ready.is_set():
+            # Dependents wait until it finished, or proved to be a long-running process.
+            stable = asyncio.get_running_loop().call_later(
+                unit.lifecycle.stable_threshold, self._open, unit)
+        else:
+            self._open(unit)
         wait = getattr(unit.service, "wait", None)
         if wait is None:
             return None, False
@@ -268,9 +284,20 @@ class Supervisor:
             if self._clock() - started >= unit.lifecycle.stable_threshold:
                 unit.failures = 0  # it was stable: start the backoff from the beginning
             log.debug("service crashed", exc_info=True, extra=fields(service=unit.id))
-            return describe(exc), False
+            # Failing before its dependents could start is, at boot, a failed start.
+            return describe(exc), not unit.ready.is_set()
+        finally:
+            if stable is not None:
+                stable.cancel()
         self._set(unit, EXITED, "service exited")
+        self._open(unit)
         return None, False
+
+    def _open(self, unit: _Unit) -> None:
+        """Let dependents start."""
+        unit.ready.set()
+        unit.settled.set()
+        self._changed.set()
 
     async def _cleanup(self, unit: _Unit) -> None:
         """Release what a failed attempt may hold before the next one."""

@@ -36,7 +36,10 @@ class Service(Protocol):
 
     A service that can end by itself (a process) also has `wait()`:
     it returns when the service finished successfully (never restarted) and
-    raises when it failed (restarted with backoff).
+    raises when it failed (restarted with backoff). One that may run once and
+    finish (a migration) also sets `run_once = True`: the services that depend
+    on it then start only after it finished successfully or kept running for
+    its `stable_threshold` (wippy/supervisor.py).
     """
 
     async def start(self) -> None: ...
