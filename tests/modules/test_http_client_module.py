@@ -181,9 +181,11 @@ def test_tls_self_signed_needs_the_ca_or_insecure(tmp_path):
         local _, bad = http_client.get(base .. "/hello")
         local ok = http_client.get(base .. "/hello", {{tls = {{ca = [[{pem}]]}}}})
         local skip = http_client.get(base .. "/hello", {{tls = {{insecure_skip_verify = true}}}})
-        return bad:message(), bad:retryable(), ok.body, skip.body, ok.url:sub(1, 8)
+        local _, wrong = http_client.get(base .. "/hello", {{tls = {{ca = [[{pem}]], server_name = "other.test"}}}})
+        return bad:message(), bad:retryable(), ok.body, skip.body, ok.url:sub(1, 8), wrong:message()
     """, server_tls=ctx)
-    bad, retryable, ok, skip, scheme = res.values
+    bad, retryable, ok, skip, scheme, wrong = res.values
+    assert "certificate verif" in wrong     # the cert names 127.0.0.1, not other.test
     assert "certificate verif" in bad and retryable is False
     assert (ok, skip, scheme) == ("hello", "hello", "https://")
 

@@ -36,6 +36,7 @@ class Request:
     stream: bool = False
     max_body: int = DEFAULT_MAX_BODY
     ssl: ssl.SSLContext | bool | None = None
+    server_name: str | None = None        # SNI and the name the certificate must match
 
 
 def _string_map(value: Any, name: str) -> dict[str, str]:
@@ -156,4 +157,11 @@ def build(method: Any, url: Any, opts: Any) -> Request:
         raise invalid("options.max_response_body must be a non-negative number of bytes")
     return Request(method.upper(), url, headers, data, _timeout(opts.get("timeout")),
                    bool(opts.get("stream")), int(max_body) or DEFAULT_MAX_BODY,
-                   _tls(opts.get("tls")))
+                   _tls(opts.get("tls")), _server_name(opts.get("tls")))
+
+
+def _server_name(tls: Any) -> str | None:
+    name = tls.get("server_name") if isinstance(tls, dict) else None
+    if name is not None and not isinstance(name, str):
+        raise invalid("options.tls.server_name must be a string")
+    return name or None

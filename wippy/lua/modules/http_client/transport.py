@@ -115,7 +115,8 @@ async def open_response(req: Request, deadline: float) -> aiohttp.ClientResponse
         timeout = aiohttp.ClientTimeout(total=None, connect=min(CONNECT_TIMEOUT, remaining),
                                         sock_read=remaining)
         resp = await s.request(method, url, data=data, headers=headers, allow_redirects=False,
-                               timeout=timeout, ssl=req.ssl if req.ssl is not None else True)
+                               timeout=timeout, ssl=req.ssl if req.ssl is not None else True,
+                               server_hostname=req.server_name)
         if resp.status not in REDIRECTS or "Location" not in resp.headers:
             return resp
         location = urljoin(url, resp.headers["Location"])
