@@ -84,8 +84,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub("run", "load the registry, start every service, serve until SIGINT/SIGTERM")
     _registry_flags(p)
 
-    p = sub("check", "load and validate the registry without starting anything", aliases=["lint"])
+    p = sub("check", "load and validate the registry without starting anything")
     _registry_flags(p)
+
+    p = sub("lint", "check, then type and lint checks of every Lua entry (docs/lua-types.md)")
+    _registry_flags(p)
+    from .lua.typed.lint_report import add_flags
+    add_flags(p)
 
     p = sub("version", "print the version")
     p.add_argument("--short", action="store_true", help="version number only")
@@ -325,7 +330,12 @@ def cmd_registry(args: argparse.Namespace, **_: Any) -> int:
     return 0
 
 
-COMMANDS = {"init": cmd_init, "run": cmd_run, "check": cmd_check, "lint": cmd_check,
+def cmd_lint(args: argparse.Namespace, kinds: Any = None, modules: Any = None) -> int:
+    from .lua.typed.lint_report import cmd_lint as lint
+    return lint(args, kinds, modules)
+
+
+COMMANDS = {"init": cmd_init, "run": cmd_run, "check": cmd_check, "lint": cmd_lint,
             "version": cmd_version, "registry": cmd_registry}
 
 

@@ -16,6 +16,9 @@ from ..errors import WippyError
 from ..registry.config import Lifecycle, spec
 from ..registry.entry import Entry
 from ..lua.call import CallResult, FunctionDef
+from ..process.host import ProcessHost
+from ..process.node import node_of
+from ..process.process import Process
 from .base import BuildContext, Kind
 from .function import Limits, check_lua, library_imports
 
@@ -48,15 +51,18 @@ class ProcessKind(Kind):
     def build(self, entry: Entry, cfg: ProcessConfig, ctx: BuildContext) -> FunctionDef:
         # Processes are long-lived by nature: no call budget unless one is set.
         budget = cfg.limits.timeout or 365 * 24 * 3600.0
-        # ...and they run on worker threads: a process may compute for a long time.
-        return ctx.lua.define(entry.id, cfg.source, cfg.method, cfg.modules, budget=budget,
-                              inline=False, imports=library_imports(cfg, ctx))
+        # Steps start on the event loop like any call (a message costs no thread hop);
+        # one that holds it too long moves the entry to worker threads (wippy/process).
+        fdef = ctx.lua.define(entry.id, cfg.source, cfg.method, cfg.modules, budget=budget,
+                              inline=True, imports=library_imports(cfg, ctx))
+        node_of(ctx.objects).defs[entry.id] = fdef   # what process.spawn may start
+        return fdef
 
 
 @dataclass
 class HostOptions:
     workers: int = spec(0, min=0, doc="accepted for compatibility; Lua runs on the engine's workers")
-    queue_size: int = spec(1024, min=1)
+    queue_size: int = spec(1024, min=1, doc="mailbox capacity of each process (messages)")
     local_queue_size: int = spec(256, min=1)
 
 
@@ -66,27 +72,15 @@ class HostConfig:
     lifecycle: Lifecycle = spec(default_factory=Lifecycle)
 
 
-class ProcessHost:
-    """Where processes run. Processes can start only while the host is running."""
-
-    def __init__(self, entry_id: str):
-        self.entry_id = entry_id
-        self.running = False
-
-    async def start(self) -> None:
-        self.running = True
-
-    async def stop(self) -> None:
-        self.running = False
-
-
 class HostKind(Kind):
     name = "process.host"
     config = HostConfig
     summary = "A host that runs processes."
 
     def build(self, entry: Entry, cfg: HostConfig, ctx: BuildContext) -> ProcessHost:
-        return ProcessHost(entry.id)
+        return ProcessHost(entry.id, ctx.lua, node_of(ctx.objects), ctx.objects,
+                           mailbox_size=cfg.host.queue_size,
+                           stop_timeout=cfg.lifecycle.stop_timeout)
 
 
 @dataclass
@@ -120,33 +114,35 @@ class ProcessService:
     run_once = True
 
     def __init__(self, entry_id: str, fdef: FunctionDef, host: ProcessHost, inputs: list,
-                 ctx: BuildContext):
+                 ctx: BuildContext, stop_timeout: float = 10.0):
         self.entry_id = entry_id
         self.fdef = fdef
         self.host = host
         self.inputs = inputs
-        self.lua = ctx.lua
-        self._task: asyncio.Task | None = None
+        self.stop_timeout = stop_timeout
+        self.proc: Process | None = None
 
     async def start(self) -> None:
         if not self.host.running:
             raise RuntimeError(f"process host {self.host.entry_id} is not running")
-        self._task = asyncio.ensure_future(self.lua.call(self.fdef, self.inputs))
+        self.proc = self.host.spawn(self.fdef, list(self.inputs))
 
     async def wait(self) -> None:
-        result = await asyncio.shield(self._task)
+        result = await asyncio.shield(self.proc.done)
         reason = outcome_error(result)
         if reason:
             raise ProcessFailed(f"{self.fdef.entry_id}: {reason}")
 
     async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task and not task.done():
-            task.cancel()
-            try:
-                await task
-            except BaseException:
-                pass
+        """CANCEL first; terminated if still running after the lifecycle's stop_timeout."""
+        proc, self.proc = self.proc, None
+        if proc is None or proc.done.done():
+            return
+        self.host.cancel(proc, "service stopping", None)
+        await asyncio.wait([proc.done], timeout=self.stop_timeout)
+        if not proc.done.done():
+            proc.kill(f"terminated: still running {self.stop_timeout:g} s after CANCEL")
+            await asyncio.wait([proc.done], timeout=5.0)
 
 
 class ServiceKind(Kind):
@@ -157,7 +153,8 @@ class ServiceKind(Kind):
     def build(self, entry: Entry, cfg: ServiceConfig, ctx: BuildContext) -> ProcessService:
         fdef = ctx.get(cfg.process, FunctionDef)
         host = ctx.get(cfg.host, ProcessHost)
-        return ProcessService(entry.id, fdef, host, list(cfg.input), ctx)
+        return ProcessService(entry.id, fdef, host, list(cfg.input), ctx,
+                              cfg.lifecycle.stop_timeout)
 
 
 KINDS = [ProcessKind(), HostKind(), ServiceKind()]

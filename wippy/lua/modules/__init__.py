@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from .base import LuaModule
 from .base64.module import Base64Module
+from .channel.module import ChannelModule
 from .env.module import EnvModule
 from .crypto.module import CryptoModule
 from .ctx.module import CtxModule
@@ -13,6 +14,7 @@ from .http.module import HttpModule
 from .http_client.module import HttpClientModule
 from .json.module import JsonModule
 from .logger.module import LoggerModule
+from .process.module import ProcessModule
 from .time.module import TimeModule
 from .uuid.module import UuidModule
 from .yaml.module import YamlModule
@@ -36,4 +38,7 @@ MODULES: dict[str, LuaModule] = {
     "http_client": HttpClientModule(),
     "funcs": FuncsModule(),
     "ctx": CtxModule(),
+    # channel before process: the process module builds on the channel scheduler.
+    "channel": ChannelModule(),
+    "process": ProcessModule(),
 }

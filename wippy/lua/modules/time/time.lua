@@ -317,13 +317,62 @@ return function(host, lib)
         return nil
     end
 
-    local function no_channels(name)
-        return function()
-            error("time." .. name .. " is not supported by this runtime (there are no channels); "
-                .. "use time.sleep", 2)
+    -- Timers deliver on channels of the calling coroutine's scheduler (the channel
+    -- module, lib.channels): they fire while the call waits on a channel.
+    local function timer_ns(d, fname, positive)
+        local ns, msg = to_ns(d)
+        if ns == nil then return nil, lib.error("Invalid", "time." .. fname .. ": " .. msg, false) end
+        if positive and ns <= 0 then
+            return nil, lib.error("Invalid", "time." .. fname .. ": duration must be positive, got "
+                .. duration_string(ns), false)
         end
+        return ns
     end
-    M.after, M.timer, M.ticker = no_channels("after"), no_channels("timer"), no_channels("ticker")
+    local TIMER = {}
+    local TIMER_MT = lib.protect({__index = TIMER, __name = "Timer"})
+    local TIMERS = setmetatable({}, {__mode = "k"})
+    local function timer_of(t, fname)
+        local d = TIMERS[t]
+        if d == nil then error("time: " .. fname .. " needs a Timer or Ticker (use t:" .. fname .. "())", 3) end
+        return d
+    end
+    function TIMER.response(t) return timer_of(t, "response").tm.ch end
+    TIMER.channel = TIMER.response
+    function TIMER.stop(t)
+        local d = timer_of(t, "stop")
+        return lib.channels.stop(d.s, d.tm)
+    end
+    function TIMER.reset(t, dur)
+        local d = timer_of(t, "reset")
+        local ns, err = timer_ns(dur, "reset", true)
+        if ns == nil then error(err, 2) end
+        return lib.channels.reset(d.s, d.tm, ns / S)
+    end
+    local function start_timer(d, fname, periodic)
+        local ns, err = timer_ns(d, fname, periodic or fname == "timer")
+        if ns == nil then return nil, err end
+        local tm, s = lib.channels.timer(math.max(ns, 0) / S, periodic and ns / S or nil, M.now)
+        return tm, s
+    end
+    function M.after(d)
+        local tm, err = start_timer(d, "after", false)
+        if tm == nil then return nil, err end
+        return tm.ch, nil
+    end
+    function M.timer(d)
+        local tm, s = start_timer(d, "timer", false)
+        if tm == nil then return nil, s end
+        local t = setmetatable({}, TIMER_MT)
+        TIMERS[t] = {tm = tm, s = s}
+        return t, nil
+    end
+    function M.ticker(d)
+        local tm, s = start_timer(d, "ticker", true)
+        if tm == nil then return nil, s end
+        local t = setmetatable({}, TIMER_MT)
+        TIMERS[t] = {tm = tm, s = s}
+        return t, nil
+    end
 
     ---------------------------------------------------------------- Time methods
     local T = time_methods

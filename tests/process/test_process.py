@@ -1,0 +1,140 @@
+"""The process module through the real engine: spawn, messages, events, links, names."""
+from __future__ import annotations
+
+import asyncio
+
+from .helpers import processes
+
+ECHO = r'''
+return {main = function()
+    local inbox = process.inbox()
+    while true do
+        local msg = inbox:receive()
+        if msg:topic() == "stop" then return "stopped" end
+        process.send(msg:from(), "reply", {echo = msg:payload():data(), topic = msg:topic()})
+    end
+end}
+'''
+CRASH = r'''return {main = function(reason) error(reason or "boom") end}'''
+RETURN = r'''return {main = function(x) return x * 2 end}'''
+SLEEPER = r'''return {main = function() local ch = channel.new(); ch:receive() end}'''
+
+DEFS = {"app:echo": ECHO, "app:crash": CRASH, "app:ret": RETURN, "app:sleeper": SLEEPER}
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+def test_spawn_send_and_reply_through_a_parent_process():
+    parent = r'''
+    return {main = function()
+        local pid, err = process.spawn("app:echo", "app:processes")
+        assert(pid, tostring(err))
+        local replies = process.listen("reply", {message = true})
+        assert(process.send(pid, "ping", {n = 1}))
+        local msg = replies:receive()
+        process.send(pid, "stop")
+        return msg:payload():data(), msg:from() == pid, msg:topic(), process.pid()
+    end}'''
+    async def main():
+        async with processes({**DEFS, "app:parent": parent}) as (engine, host, call):
+            proc = host.spawn_entry("app:parent", [])
+            result = await asyncio.wait_for(proc.done, 5)
+            assert result.error is None, result.error
+            data, same, topic, pid = result.values[:4]
+            assert data == {"echo": {"n": 1}, "topic": "ping"}
+            assert same is True and topic == "reply" and pid == proc.pid
+    run(main())
+
+
+def test_monitor_gets_exit_with_value_and_error():
+    parent = r'''
+    local time = require("time")
+    return {main = function()
+        local events = process.events()
+        local a = process.spawn_monitored("app:ret", "app:processes", 21)
+        local b = process.spawn_monitored("app:crash", "app:processes", "kaput")
+        local got = {}
+        for i = 1, 2 do
+            local r = channel.select{events:case_receive(), time.after("3s"):case_receive()}
+            assert(r.channel == events, "timeout")
+            local ev = r.value
+            got[ev.from == a and "a" or "b"] = {kind = ev.kind, value = ev.result.value,
+                                                  err = ev.result.error}
+        end
+        return {got = got, exit = process.event.EXIT}
+    end}'''
+    async def main():
+        async with processes({**DEFS, "app:parent": parent}) as (engine, host, call):
+            result = await asyncio.wait_for(host.spawn_entry("app:parent", []).done, 5)
+            assert result.error is None, result.error
+            got, exit_kind = result.values[0]["got"], result.values[0]["exit"]
+            assert got["a"] == {"kind": "EXIT", "value": 42}
+            assert got["b"]["kind"] == "EXIT" and "kaput" in got["b"]["err"]
+            assert exit_kind == "EXIT"
+    run(main())
+
+
+def test_link_kills_peer_unless_trap_links_then_link_down():
+    trapper = r'''
+    return {main = function()
+        process.set_options({trap_links = true})
+        assert(process.get_options().trap_links)
+        local events = process.events()
+        process.spawn_linked("app:crash", "app:processes")
+        local ev = events:receive()
+        return {ev.kind, ev.result.error}
+    end}'''
+    victim = r'''
+    return {main = function()
+        process.spawn_linked("app:crash", "app:processes")
+        channel.new():receive()
+    end}'''
+    async def main():
+        async with processes({**DEFS, "app:trap": trapper, "app:victim": victim}) as (e, host, c):
+            r = await asyncio.wait_for(host.spawn_entry("app:trap", []).done, 5)
+            assert r.error is None and r.values[0][0] == "LINK_DOWN" and "boom" in r.values[0][1]
+            r = await asyncio.wait_for(host.spawn_entry("app:victim", []).done, 5)
+            assert r.error is not None and "linked process" in r.error.message
+    run(main())
+
+
+def test_registry_cancel_terminate_and_errors():
+    named = r'''
+    return {main = function()
+        assert(process.registry.register("svc"))
+        local events = process.events()
+        local ev = events:receive()
+        return {ev.kind, ev.reason, ev.from}
+    end}'''
+    fn = r'''
+    return {main = function()
+        local pid = process.registry.lookup("svc")
+        local _, err = process.registry.lookup("nobody")
+        local ok = process.cancel("svc", "please stop")
+        local _, terr = process.send(pid, "@inbox", 1)
+        local _, nerr = process.send("{app:processes|0xfffff}", "x", 1)
+        local _, merr = process.spawn_monitored("app:echo", "app:processes")
+        return {pid, err:kind(), ok, terr:kind(), nerr:kind(), merr:kind()}
+    end}'''
+    async def main():
+        async with processes({**DEFS, "app:named": named}) as (engine, host, call):
+            proc = host.spawn_entry("app:named", [])
+            for _ in range(200):
+                if "svc" in host.node.names:
+                    break
+                await asyncio.sleep(0.005)
+            r = await call(fn)
+            assert r.error is None, r.error
+            assert r.values[0] == [proc.pid, "NotFound", True, "Invalid", "NotFound", "Invalid"]
+            done = await asyncio.wait_for(proc.done, 5)
+            assert done.values[0][:2] == ["CANCEL", "please stop"]
+            assert "svc" not in host.node.names   # released when the owner exited
+            sleeper = host.spawn_entry("app:sleeper", [])
+            r = await call('return {main = function(p) return process.terminate(p) end}',
+                           args=(sleeper.pid,))
+            assert r.values[0] is True
+            done = await asyncio.wait_for(sleeper.done, 5)
+            assert done.error is not None and "terminated" in done.error.message
+    run(main())

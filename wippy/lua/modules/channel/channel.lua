@@ -1,0 +1,315 @@
+-- The `channel` global and `coroutine.spawn` (docs/modules/channel.md).
+--
+-- Channels live inside one call: every coroutine of a call (its own and those it
+-- spawned) shares one scheduler. A coroutine that must wait parks itself on the
+-- channels it waits on; the call's own coroutine, when it blocks, runs the spawned
+-- ones that are ready, fires due timers, and only when nothing can move asks Python
+-- for what comes from outside (process messages and events, or the next timer):
+-- one host request, `channel.wait`. Timers and host-fed channels (inbox, events,
+-- topics) are exposed to the time and process modules through `lib.channels`.
+return function(host, lib)
+    local co_running, co_status, co_yield = coroutine.running, coroutine.status, coroutine.yield
+    local resume, new_co, now = lib.resume, lib.new_coroutine, lib.now
+    local setmetatable, type, error, select = setmetatable, type, error, select
+    local tremove, unpack = table.remove, table.unpack
+
+    local WAIT = {}                                  -- private yield marker
+    local SCHED = setmetatable({}, {__mode = "k"})   -- coroutine -> its call's scheduler
+    local CHANNELS = setmetatable({}, {__mode = "k"})
+    local M, CH = {}, {}
+    local CH_MT = lib.protect({__index = CH, __name = "channel"})
+
+    -- FIFO queue: {first, last, items...}
+    local function q_new() return {h = 1, t = 0} end
+    local function q_len(q) return q.t - q.h + 1 end
+    local function q_push(q, v) q.t = q.t + 1; q[q.t] = v end
+    local function q_pop(q)
+        if q.t < q.h then return nil end
+        local v = q[q.h]; q[q.h] = nil; q.h = q.h + 1
+        return v
+    end
+
+    local function sched_of(co)
+        local s = SCHED[co]
+        if s == nil then
+            s = {root = co, ready = q_new(), timers = {}, host = {}}
+            SCHED[co] = s
+        end
+        return s
+    end
+
+    local function new_channel(size)
+        local ch = setmetatable({}, CH_MT)
+        CHANNELS[ch] = {cap = size or 0, buf = q_new(), recvq = q_new(), sendq = q_new(),
+                        closed = false}
+        return ch
+    end
+    local function data(ch)
+        local d = CHANNELS[ch]
+        if d == nil then error("expected a channel", 3) end
+        return d
+    end
+
+    -- A waiter is one blocked coroutine (a receive, a send or a whole select).
+    local function wake(w, result)
+        w.fired, w.result = true, result
+        if w.co ~= w.s.root then q_push(w.s.ready, w.co) end
+    end
+    local function next_live(q)   -- drop waiters that another case already woke
+        while true do
+            local w = q[q.h]
+            if w == nil or q.t < q.h then return nil end
+            if not w.w.fired then return w end
+            q_pop(q)
+        end
+    end
+
+    -- Try one case now: returns a result table, or nil when it would block.
+    local function try_recv(ch, d)
+        if q_len(d.buf) > 0 then
+            local v = q_pop(d.buf)
+            local sw = next_live(d.sendq)
+            if sw then   -- room made: the first blocked sender's value moves into the buffer
+                q_pop(d.sendq); q_push(d.buf, sw.value)
+                wake(sw.w, {channel = ch, value = sw.value, ok = true})
+            end
+            return {channel = ch, value = v, ok = true}
+        end
+        local sw = next_live(d.sendq)
+        if sw then
+            q_pop(d.sendq)
+            wake(sw.w, {channel = ch, value = sw.value, ok = true})
+            return {channel = ch, value = sw.value, ok = true}
+        end
+        if d.closed then return {channel = ch, value = nil, ok = false} end
+        return nil
+    end
+    local function try_send(ch, d, value)
+        if d.closed then error("send on closed channel", 0) end
+        local rw = next_live(d.recvq)
+        if rw then
+            q_pop(d.recvq)
+            wake(rw.w, {channel = ch, value = value, ok = true})
+            return {channel = ch, value = value, ok = true}
+        end
+        if q_len(d.buf) < d.cap then
+            q_push(d.buf, value)
+            return {channel = ch, value = value, ok = true}
+        end
+        return nil
+    end
+
+    -- Timers: {at (monotonic seconds), period?, ch, make()}; fired only here.
+    local function fire_timers(s)
+        local fired, t = false, now()
+        local timers = s.timers
+        for i = #timers, 1, -1 do
+            local tm = timers[i]
+            if tm.at <= t then
+                local d = CHANNELS[tm.ch]
+                local rw = next_live(d.recvq)
+                local v = tm.make()
+                if rw then
+                    q_pop(d.recvq); wake(rw.w, {channel = tm.ch, value = v, ok = true})
+                elseif q_len(d.buf) < d.cap then
+                    q_push(d.buf, v)
+                end   -- a ticker whose receiver is behind drops the tick, as Go's does
+                fired = true
+                if tm.period then   -- next tick on the grid: no drift from slow bodies
+                    tm.at = tm.at + tm.period * (math.floor((t - tm.at) / tm.period) + 1)
+                else
+                    tm.active = false
+                    tremove(timers, i)
+                end
+            end
+        end
+        return fired
+    end
+    local function next_timer(s)
+        local at
+        for _, tm in ipairs(s.timers) do
+            if at == nil or tm.at < at then at = tm.at end
+        end
+        return at
+    end
+
+    -- Something from outside the call (process.wait): route it to its channel.
+    local function feed(s, ch, v)
+        local d = CHANNELS[ch]
+        local rw = next_live(d.recvq)
+        if rw then
+            q_pop(d.recvq); wake(rw.w, {channel = ch, value = v, ok = true})
+        else
+            q_push(d.buf, v)   -- bounded by Python: it hands over at most `room` items
+        end
+    end
+    -- How many more messages this call may take from its mailbox: what waits unread
+    -- in its inbox and topic channels counts against the mailbox's capacity.
+    local function room(s)
+        local h = s.host
+        local used = h.inbox and q_len(CHANNELS[h.inbox].buf) or 0
+        if h.topics then
+            for _, t in pairs(h.topics) do used = used + q_len(CHANNELS[t.ch].buf) end
+        end
+        return math.max(0, (h.cap or 1024) - used)
+    end
+
+    local function wait_outside(s)
+        local at = next_timer(s)
+        local timeout = at and math.max(0, at - now()) or nil
+        local items, err = lib.await("channel.wait", timeout, room(s))
+        if err then error(err, 0) end
+        local route = lib.channels.route   -- set by the process module
+        if items and route then
+            for i = 1, #items do route(s, items[i]) end
+        end
+    end
+
+    -- Run the call's coroutines until waiter `w` (of the root) fired.
+    local function run_until(s, w)
+        while not w.fired do
+            local co = q_pop(s.ready)
+            if co then
+                local ok, r = resume(co)
+                if not ok then error(r, 0) end   -- a spawned coroutine failed: the call fails
+                if co_status(co) == "dead" then SCHED[co] = nil end
+            elseif not fire_timers(s) then
+                wait_outside(s)
+            end
+        end
+    end
+
+    local function block(s, w, co)
+        if co == s.root then run_until(s, w)
+        else
+            repeat co_yield(WAIT) until w.fired
+        end
+        return w.result
+    end
+
+    -- select over cases {kind = "recv"|"send", channel, value}
+    local function do_select(cases, default)
+        for i = 1, #cases do
+            local c = cases[i]
+            local d = CHANNELS[c.channel]
+            local r
+            if c.send then r = try_send(c.channel, d, c.value) else r = try_recv(c.channel, d) end
+            if r then return r end
+        end
+        if default then return {default = true, ok = true} end
+        if #cases == 0 then error("select with no cases and no default blocks forever", 3) end
+        local co = co_running()
+        local s = sched_of(co)
+        local w = {co = co, s = s}
+        for i = 1, #cases do
+            local c = cases[i]
+            local d = CHANNELS[c.channel]
+            if c.send then q_push(d.sendq, {w = w, value = c.value})
+            else q_push(d.recvq, {w = w}) end
+        end
+        return block(s, w, co)
+    end
+
+    function M.new(size)
+        if size ~= nil and (math.type(size) ~= "integer" or size < 0) then
+            error("channel.new: size must be a non-negative integer", 2)
+        end
+        return new_channel(size)
+    end
+    function CH.send(ch, value)
+        local d = data(ch)
+        if try_send(ch, d, value) then return true end
+        local co = co_running()
+        local s = sched_of(co)
+        local w = {co = co, s = s}
+        q_push(d.sendq, {w = w, value = value})
+        local r = block(s, w, co)
+        if r.closed then error("send on closed channel", 2) end
+        return true
+    end
+    function CH.receive(ch)
+        local d = data(ch)
+        local r = try_recv(ch, d)
+        if r == nil then
+            local co = co_running()
+            local s = sched_of(co)
+            local w = {co = co, s = s}
+            q_push(d.recvq, {w = w})
+            r = block(s, w, co)
+        end
+        return r.value, r.ok
+    end
+    function CH.close(ch)
+        local d = data(ch)
+        if d.closed then return end
+        d.closed = true
+        while true do   -- receivers get nil, false; senders an error
+            local rw = next_live(d.recvq)
+            if rw == nil then break end
+            q_pop(d.recvq); wake(rw.w, {channel = ch, value = nil, ok = false})
+        end
+        while true do
+            local sw = next_live(d.sendq)
+            if sw == nil then break end
+            q_pop(d.sendq); wake(sw.w, {channel = ch, closed = true, ok = false})
+        end
+    end
+    function CH.case_receive(ch) data(ch); return {channel = ch} end
+    function CH.case_send(ch, value) data(ch); return {channel = ch, send = true, value = value} end
+    CH_MT.__tostring = function() return "channel" end
+
+    function M.select(cases)
+        if type(cases) ~= "table" then error("channel.select: expected a table of cases", 2) end
+        local list = {}
+        for i = 1, #cases do
+            local c = cases[i]
+            if type(c) ~= "table" or CHANNELS[c.channel] == nil then
+                error("channel.select: case " .. i .. " is not a case (use ch:case_receive() or ch:case_send(v))", 2)
+            end
+            list[i] = c
+        end
+        local r = do_select(list, cases.default == true)
+        if r.closed then error("send on closed channel", 2) end
+        return r
+    end
+
+    -- coroutine.spawn(f, ...): runs f in a coroutine of this call's scheduler; it
+    -- starts when the spawning coroutine next blocks on a channel.
+    lib.spawn = function(f, ...)
+        if type(f) ~= "function" then error("coroutine.spawn: expected a function", 2) end
+        local s = sched_of(co_running())
+        local args, n = {...}, select("#", ...)
+        local co = new_co(function() return f(unpack(args, 1, n)) end)
+        SCHED[co] = s
+        q_push(s.ready, co)
+        return true
+    end
+
+    -- For the time and process modules (trusted code only: `lib` never reaches handlers).
+    lib.channels = {
+        new = new_channel, feed = feed, is_channel = function(v) return CHANNELS[v] ~= nil end,
+        sched = function() return sched_of(co_running()) end,
+        -- timer(seconds, period_seconds|nil, make) -> timer record and its channel
+        timer = function(seconds, period, make)
+            local s = sched_of(co_running())
+            local tm = {at = now() + seconds, period = period, ch = new_channel(1),
+                        make = make, active = true}
+            s.timers[#s.timers + 1] = tm
+            return tm, s
+        end,
+        stop = function(s, tm)
+            local was = tm.active
+            tm.active = false
+            for i = #s.timers, 1, -1 do if s.timers[i] == tm then tremove(s.timers, i) end end
+            return was
+        end,
+        reset = function(s, tm, seconds)
+            local was = lib.channels.stop(s, tm)
+            tm.at, tm.active = now() + seconds, true
+            if tm.period then tm.period = seconds end
+            s.timers[#s.timers + 1] = tm
+            return was
+        end,
+    }
+    return M
+end

@@ -1,0 +1,40 @@
+"""The `channel` global (always available) and `coroutine.spawn`.
+
+Channels, select and the scheduler of a call's coroutines are Lua (channel.lua):
+they never leave the call's Lua state. The one thing Python does is `channel.wait`:
+when every coroutine of the call is blocked, wait for what can come from outside,
+the process's mailbox (wippy/process/mailbox.py) or the next timer.
+"""
+from __future__ import annotations
+
+import asyncio
+from importlib import resources
+
+from ....errors import INVALID, WippyError
+from ..base import LuaModule
+
+DEADLOCK = ("every coroutine of this call is blocked on a channel and nothing can wake "
+            "them (no timer, no process inbox): deadlock")
+
+
+class ChannelModule(LuaModule):
+    name = "channel"
+    global_ = True
+    effects = ()   # waiting changes nothing outside the call
+    self_timed = ("channel.wait",)
+    lua = resources.files(__package__).joinpath("channel.lua").read_text()
+
+    def async_ops(self):
+        async def wait(call, timeout, room):
+            proc = call.extras.get("process") if call.extras else None
+            if proc is not None:
+                return await proc.mailbox.take(room, timeout, call.deadline)
+            if timeout is None:
+                raise WippyError(DEADLOCK, INVALID, retryable=False)
+            loop = asyncio.get_running_loop()
+            if loop.time() + timeout > call.deadline:
+                await asyncio.sleep(max(0.0, call.deadline - loop.time()))
+                raise asyncio.TimeoutError
+            await asyncio.sleep(timeout)
+            return []
+        return {"channel.wait": wait}

@@ -1,0 +1,206 @@
+-- The `process` global (docs/modules/process.md). Bookkeeping is Python's
+-- (wippy/process); channels are the channel module's (lib.channels).
+return function(host, lib)
+    local type, select, error, setmetatable, pairs = type, select, error, setmetatable, pairs
+    local OFF_LOOP = host.off_loop()
+    local M = {}
+
+    -- host.<name>, or the same operation as an async op when the step runs on a
+    -- worker thread (Python's process state belongs to the event loop).
+    local function call(name, ...)
+        local a, b = host[name](...)
+        if a == OFF_LOOP then return lib.await("process." .. name, ...) end
+        return a, b
+    end
+
+    local function check_topic(topic, fname)
+        if type(topic) ~= "string" or topic == "" then
+            return lib.error("Invalid", "process." .. fname .. ": topic must be a non-empty string", false)
+        end
+        if topic:sub(1, 1) == "@" then
+            return lib.error("Invalid", "process." .. fname .. ": topic " .. topic
+                .. " is reserved (topics starting with @ belong to the runtime)", false)
+        end
+    end
+
+    ------------------------------------------------------------ messages
+    local MSG, PAYLOAD = {}, {}
+    local MSG_MT = lib.protect({__index = MSG, __name = "Message"})
+    local PAYLOAD_MT = lib.protect({__index = PAYLOAD, __name = "Payload"})
+    local FIELDS = setmetatable({}, {__mode = "k"})
+    function MSG.topic(m) return FIELDS[m].topic end
+    function MSG.from(m) return FIELDS[m].from end
+    function MSG.payload(m) return FIELDS[m].payload end
+    function PAYLOAD.data(p) return FIELDS[p] end
+    local function message(topic, from, data)
+        local p = setmetatable({}, PAYLOAD_MT)
+        FIELDS[p] = data
+        local m = setmetatable({}, MSG_MT)
+        FIELDS[m] = {topic = topic, from = from, payload = p}
+        return m
+    end
+
+    local C = lib.channels
+    local function hostside()
+        local s = C.sched()
+        local h = s.host
+        if h.cap == nil then h.cap = host.capacity() end
+        return s, h
+    end
+    local function inbox_of(h)
+        if h.inbox == nil then h.inbox = C.new(0) end
+        return h.inbox
+    end
+    local function events_of(h)
+        if h.events == nil then h.events = C.new(0) end
+        return h.events
+    end
+    -- Items from the mailbox: {"m", topic, from, payload} or {"e", event}.
+    C.route = function(s, item)
+        local h = s.host
+        if item[1] == "e" then
+            C.feed(s, events_of(h), item[2])
+            return
+        end
+        local topic = item[2]
+        local t = h.topics and h.topics[topic]
+        if t then
+            C.feed(s, t.ch, t.message and message(topic, item[3], item[4]) or item[4])
+        else
+            C.feed(s, inbox_of(h), message(topic, item[3], item[4]))
+        end
+    end
+
+    function M.inbox() local _, h = hostside(); return inbox_of(h) end
+    function M.events() local _, h = hostside(); return events_of(h) end
+    function M.listen(topic, options)
+        local err = check_topic(topic, "listen")
+        if err then error(err, 2) end
+        local _, h = hostside()
+        h.topics = h.topics or {}
+        if h.topics[topic] then return h.topics[topic].ch end
+        local ch = C.new(0)
+        h.topics[topic] = {ch = ch, message = type(options) == "table" and options.message == true}
+        return ch
+    end
+    function M.unlisten(ch)
+        local _, h = hostside()
+        for topic, t in pairs(h.topics or {}) do
+            if t.ch == ch then h.topics[topic] = nil; return true end
+        end
+        return false
+    end
+
+    function M.pid() return (call("pid")) end
+    function M.id() return M.pid() or "" end
+    function M.send(dest, topic, ...)
+        local err = check_topic(topic, "send")
+        if err then return nil, err end
+        local payload = ...
+        if select("#", ...) > 1 then payload = {...} end
+        return call("send", dest, topic, payload)
+    end
+
+    local function spawner(mode)
+        return function(id, host_id, ...)
+            if type(id) ~= "string" or type(host_id) ~= "string" then
+                return nil, lib.error("Invalid", "process.spawn: id and host are required strings", false)
+            end
+            return call("spawn", id, host_id, mode, {...})
+        end
+    end
+    M.spawn = spawner("")
+    M.spawn_monitored = spawner("m")
+    M.spawn_linked = spawner("l")
+    M.spawn_linked_monitored = spawner("lm")
+
+    function M.exec(id, host_id, ...)
+        if type(id) ~= "string" or type(host_id) ~= "string" then
+            return nil, lib.error("Invalid", "process.exec: id and host are required strings", false)
+        end
+        return lib.await("process.exec", id, host_id, {...})
+    end
+
+    function M.terminate(dest) return call("terminate", dest) end
+    function M.cancel(dest, reason)
+        return call("cancel", dest, reason ~= nil and tostring(reason) or nil)
+    end
+    function M.monitor(dest) return call("monitor", dest) end
+    function M.unmonitor(dest) return call("unmonitor", dest) end
+    function M.link(dest) return call("link", dest) end
+    function M.unlink(dest) return call("unlink", dest) end
+
+    function M.get_options() return {trap_links = call("get_trap")} end
+    function M.set_options(opts)
+        if type(opts) ~= "table" then
+            return nil, lib.error("Invalid", "process.set_options: expected a table", false)
+        end
+        if opts.trap_links ~= nil then return call("set_trap", opts.trap_links == true) end
+        return true
+    end
+
+    M.event = {CANCEL = "CANCEL", EXIT = "EXIT", LINK_DOWN = "LINK_DOWN"}
+
+    M.registry = {
+        LOCAL = 0, EVENTUAL = 1, CONSISTENT = 2, STRONG = 3,
+        register = function(name, pid, scope)
+            if scope ~= nil and scope ~= 0 then
+                return nil, lib.error("Invalid", "registry.register: only LOCAL names exist on a "
+                    .. "standalone node (no cluster)", false)
+            end
+            return call("register", name, pid)
+        end,
+        lookup = function(name) return call("lookup", name) end,
+        unregister = function(name) return call("unregister", name) end,
+    }
+
+    ------------------------------------------------------------ spawn builder
+    local SB = {}
+    local SB_MT = lib.protect({__index = SB, __name = "SpawnBuilder"})
+    local function builder(fields)
+        return setmetatable(fields, SB_MT)
+    end
+    local function with(b, k, v)
+        local n = {}
+        for key, val in pairs(b) do n[key] = val end
+        n[k] = v
+        return builder(n)
+    end
+    function SB.with_context(b, values)
+        local ctx = {}
+        for k, v in pairs(b.context or {}) do ctx[k] = v end
+        for k, v in pairs(values or {}) do ctx[k] = v end
+        return with(b, "context", ctx)
+    end
+    function SB.with_actor(b, actor) return with(b, "actor", actor) end
+    function SB.with_scope(b, scope) return with(b, "scope", scope) end
+    function SB.with_name(b, name) return with(b, "name", name) end
+    function SB.with_options(b, opts)
+        local o = {}
+        for k, v in pairs(b.options or {}) do o[k] = v end
+        for k, v in pairs(opts or {}) do o[k] = v end
+        return with(b, "options", o)
+    end
+    function SB.with_message(b, topic, ...)
+        local msgs = {}
+        for i, m in ipairs(b.messages or {}) do msgs[i] = m end
+        local payload = ...
+        if select("#", ...) > 1 then payload = {...} end
+        msgs[#msgs + 1] = {topic, payload}
+        return with(b, "messages", msgs)
+    end
+    local function sb_spawn(mode)
+        return function(b, id, host_id, ...)
+            if type(id) ~= "string" or type(host_id) ~= "string" then
+                return nil, lib.error("Invalid", "spawn: id and host are required strings", false)
+            end
+            return call("spawn_with", id, host_id, mode, {...}, b.name, b.messages)
+        end
+    end
+    SB.spawn, SB.spawn_monitored = sb_spawn(""), sb_spawn("m")
+    SB.spawn_linked, SB.spawn_linked_monitored = sb_spawn("l"), sb_spawn("lm")
+    function M.with_context(values) return builder({}):with_context(values) end
+    function M.with_options(opts) return builder({}):with_options(opts) end
+
+    return M
+end

@@ -1,0 +1,1 @@
+"""Wippy's process model: processes, mailboxes, links, monitors, names (docs/process-model.md)."""

@@ -1,0 +1,92 @@
+"""One process: a long-lived Lua call with a pid, a mailbox, links and monitors.
+
+It runs as an ordinary engine call (`LuaEngine.call`) whose `extras` carry the
+process: the channel module's `channel.wait` takes from its mailbox, the process
+module reads its pid. Its steps run on the event loop's Lua state like any call,
+and like any call a step that holds the loop past the inline slice is stopped (its
+entry runs on worker threads from then on); on a worker thread, a step that runs
+longer than `STEP_LIMIT` without yielding ends the process with an error.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING, Any
+
+from ..lua.call import CallResult, FunctionDef
+from .mailbox import Mailbox
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .host import ProcessHost
+
+log = logging.getLogger("wippy.process")
+
+LIFETIME = 100 * 365 * 24 * 3600.0   # a process has no call deadline
+STEP_LIMIT = 5.0                     # seconds one step may run on a worker thread
+STEP_TOO_LONG = ("a step ran too long without yielding (a loop that never waits?) and was "
+                 "stopped: 20 ms on the event loop, then {limit:g} s on a worker thread")
+
+
+class Process:
+    __slots__ = ("pid", "host", "fdef", "args", "mailbox", "links", "monitors", "watching",
+                 "names", "trap_links", "task", "done", "result", "kill_reason", "parent",
+                 "__weakref__")
+
+    def __init__(self, pid: str, host: "ProcessHost", fdef: FunctionDef, args: list,
+                 capacity: int, parent: str | None = None):
+        self.pid = pid
+        self.host = host
+        self.fdef = fdef
+        self.args = args
+        self.parent = parent
+        self.mailbox = Mailbox(pid, capacity)
+        self.links: set[str] = set()       # bidirectional
+        self.monitors: set[str] = set()    # pids that get EXIT when this one ends
+        self.watching: set[str] = set()    # pids this one monitors
+        self.names: set[str] = set()
+        self.trap_links = False
+        self.task: asyncio.Task | None = None
+        self.done: asyncio.Future = asyncio.get_running_loop().create_future()
+        self.result: CallResult | None = None
+        self.kill_reason: str | None = None
+
+    def start(self) -> None:
+        self.task = asyncio.get_running_loop().create_task(self._run())
+        self.task.add_done_callback(self._after)
+
+    def _after(self, task: asyncio.Task) -> None:
+        # Terminated before its first step ran: _run never started, so end it here.
+        if not self.done.done():
+            self._finish(CallResult([], _error(self.kill_reason or "terminated"), raised=True))
+
+    async def _run(self) -> None:
+        engine = self.host.engine
+        try:
+            result = await engine.call(self.fdef, self.args, budget=self.fdef.budget or LIFETIME,
+                                       extras={"process": self, "step_limit": STEP_LIMIT})
+        except asyncio.CancelledError:
+            result = CallResult([], _error(self.kill_reason or "terminated"), raised=True)
+        except Exception as exc:   # never leave monitors waiting
+            log.exception("process %s (%s) failed in the runtime", self.pid, self.fdef.entry_id)
+            result = CallResult([], _error(f"internal error: {type(exc).__name__}"), raised=True)
+        err = result.error
+        if err is not None and err.kind == "Unavailable" and "step ran too long" in err.message:
+            err.message = STEP_TOO_LONG.format(limit=STEP_LIMIT)
+        self._finish(result)
+
+    def _finish(self, result: CallResult) -> None:
+        self.result = result
+        self.host.exited(self, result)
+        if not self.done.done():
+            self.done.set_result(result)
+
+    def kill(self, reason: str) -> None:
+        """Terminate now: the Lua call is cancelled wherever it waits."""
+        if self.task is not None and not self.task.done():
+            self.kill_reason = self.kill_reason or reason
+            self.task.cancel()
+
+
+def _error(message: str) -> Any:
+    from ..errors import CANCELED, WippyError
+    return WippyError(message, CANCELED, retryable=False)
