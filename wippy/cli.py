@@ -1,4 +1,5 @@
-"""The `wippy` command: init, run, check (lint), registry list/show, version.
+"""The `wippy` command: init, run, check (lint), registry list/show, queue stats/replay
+(cli_queue.py), version.
 
 Exit codes: 0 ok, 1 runtime or configuration error, 2 usage error.
 Logs go to stderr; stdout only carries command output (decision D11).
@@ -109,6 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
     _registry_flags(p)
     p.add_argument("id", help="entry id, ns:name")
     p.add_argument("--json", action="store_true", help="JSON output")
+
+    from . import cli_queue
+    cli_queue.add_parser(sub, _registry_flags, lambda q: _global_flags(q, sub=True))
     return parser
 
 
@@ -330,13 +334,22 @@ def cmd_registry(args: argparse.Namespace, **_: Any) -> int:
     return 0
 
 
+def cmd_queue(args: argparse.Namespace, **_: Any) -> int:
+    from .cli_queue import cmd_queue as run
+    try:
+        entries = _read_project(args)
+    except FileNotFoundError:
+        return _fail(f"{args.lock_file}: no lock file found; run `wippy init` first")
+    return run(args, entries)
+
+
 def cmd_lint(args: argparse.Namespace, kinds: Any = None, modules: Any = None) -> int:
     from .lua.typed.lint_report import cmd_lint as lint
     return lint(args, kinds, modules)
 
 
 COMMANDS = {"init": cmd_init, "run": cmd_run, "check": cmd_check, "lint": cmd_lint,
-            "version": cmd_version, "registry": cmd_registry}
+            "version": cmd_version, "registry": cmd_registry, "queue": cmd_queue}
 
 
 def main(argv: list[str] | None = None, *, kinds: Any = None, modules: Any = None) -> int:
