@@ -8,6 +8,7 @@ from .env.module import EnvModule
 from .crypto.module import CryptoModule
 from .ctx.module import CtxModule
 from .funcs.module import FuncsModule
+from .store.module import StoreModule
 from .errors.module import ErrorsModule
 from .hash.module import HashModule
 from .http.module import HttpModule
@@ -38,6 +39,7 @@ MODULES: dict[str, LuaModule] = {
     "http_client": HttpClientModule(),
     "funcs": FuncsModule(),
     "ctx": CtxModule(),
+    "store": StoreModule(),
     # channel before process: the process module builds on the channel scheduler.
     "channel": ChannelModule(),
     "process": ProcessModule(),
