@@ -1,0 +1,286 @@
+"""`wippy lint` checks of en/guides/linter.md that need no flow analysis.
+
+The typed parser walks the source once more with hooks that record declarations,
+uses and literal values. Reported (codes as in the linter guide; the E numbering
+below is ours, the guide documents only the E series as a whole):
+
+    P0001 error    syntax error (Lua or type syntax)
+    E0001 error    a literal not assignable to the declared type: `local x: number = "hello"`
+    E0002 error    a global that is read but never defined (not a sandbox global,
+                   not a declared module, not assigned anywhere in the chunk)
+    E0003 error    a field a record type does not have: `u.nmae` for `local u: User`
+    W0002 warning  assignment to a global                 (--rules)
+    W0004 warning  unused local                           (--rules)
+    W0005 warning  unused parameter                       (--rules)
+    W0007 warning  a local shadowing one of an outer scope (--rules)
+
+Not done (docs/lua-types.md says so): flow-sensitive narrowing, nil-safety of `T?`,
+assignability of non-literal expressions, argument checks on calls.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .errors import TypedLuaSyntaxError
+from .lexer import NAME, NUMBER, STRING
+from .parser import Parser
+
+SANDBOX_GLOBALS = frozenset((
+    "assert error ipairs next pairs select tonumber tostring type rawequal rawget rawlen rawset "
+    "unpack pcall xpcall getmetatable setmetatable print string table math utf8 coroutine os "
+    "_VERSION _G require errors typeof Number Integer String Boolean Any Unknown Nil Never "
+    "Table number integer boolean __wippy_types process channel payload").split())
+
+
+@dataclass
+class Diagnostic:
+    code: str
+    severity: str        # error | warning | hint
+    message: str
+    line: int
+    column: int
+
+    def to_dict(self) -> dict:
+        return {"code": self.code, "severity": self.severity, "message": self.message,
+                "line": self.line, "column": self.column}
+
+
+class _Decl:
+    __slots__ = ("tok", "param", "used")
+
+    def __init__(self, tok, param: bool):
+        self.tok, self.param, self.used = tok, param, False
+
+
+def _literal_kind(tok) -> str | None:
+    if tok.kind == STRING:
+        return "string"
+    if tok.kind == NUMBER:
+        v = tok.value.lower()
+        float_marks = ".p" if v.startswith("0x") else ".e"
+        return "number" if any(c in v for c in float_marks) else "integer"
+    if tok.kind == "keyword" and tok.value in ("true", "false"):
+        return "boolean"
+    if tok.kind == "keyword" and tok.value == "nil":
+        return "nil"
+    return None
+
+
+class LintParser(Parser):
+    def __init__(self, src: str, chunk: str, modules: frozenset):
+        super().__init__(src, chunk)
+        self.diags: list[Diagnostic] = []
+        self.decls: list[dict[str, _Decl]] = [{}]
+        self.aliases: dict[str, tuple] = {}
+        self.globals_set: set[str] = set()
+        self.global_reads: list = []
+        self.known = SANDBOX_GLOBALS | modules
+        self._tokens: dict[str, object] = {}
+        self._params = False
+
+    def report(self, code: str, severity: str, message: str, tok) -> None:
+        self.diags.append(Diagnostic(code, severity, message, tok.line, tok.col))
+
+    # ------------------------------------------------------------ scopes
+    def name(self):
+        tok = super().name()
+        self._tokens[tok.value] = tok
+        return tok
+
+    def open_scope(self) -> None:
+        super().open_scope()
+        self.decls.append({})
+
+    def close_scope(self) -> None:
+        super().close_scope()
+        for name, d in self.decls.pop().items():
+            if not d.used and not name.startswith("_") and name not in ("self", "..."):
+                if d.param:
+                    self.report("W0005", "warning", f"unused parameter '{name}'", d.tok)
+                else:
+                    self.report("W0004", "warning", f"unused local '{name}'", d.tok)
+
+    def declare(self, name: str, typ: object = None) -> None:
+        super().declare(name, typ)
+        tok = self._tokens.get(name, self.tok)
+        if any(name in scope for scope in self.decls[:-1]) and not name.startswith("_") \
+                and name != "self":
+            self.report("W0007", "warning", f"'{name}' shadows a local of an outer scope", tok)
+        self.decls[-1][name] = _Decl(tok, self._params)
+
+    def _use(self, name: str) -> bool:
+        for scope in reversed(self.decls):
+            if name in scope:
+                scope[name].used = True
+                return True
+        return False
+
+    def funcbody(self, t, method: bool = False) -> None:
+        self._params = True
+        try:
+            super().funcbody(t, method)
+        finally:
+            self._params = False
+
+    def block(self) -> None:
+        self._params = False   # locals of a body are not parameters
+        super().block()
+
+    # ------------------------------------------------------------ names and fields
+    def primary_expr(self) -> str:
+        tok = self.tok
+        kind = super().primary_expr()
+        if tok.kind == NAME and not self._use(tok.value):
+            self.global_reads.append(tok)
+        if tok.kind == NAME and self.check(".") and self.peek().kind == NAME:
+            self._check_field(tok, self.peek())
+        return kind
+
+    def _check_field(self, base, field) -> None:
+        is_local, declared = self.lookup(base.value)
+        record = self._record(declared) if is_local else None
+        if record is not None and record[2] is None and \
+                field.value not in {f[0] for f in record[1]}:
+            self.report("E0003", "error", f"field '{field.value}' does not exist on "
+                        f"{self._describe(declared)}", field)
+
+    def _resolve(self, tree, hops: int = 0):
+        while tree is not None and tree[0] == "ref" and hops < 20:
+            tree, hops = self.aliases.get(tree[1]), hops + 1
+        return tree
+
+    def _record(self, tree):
+        tree = self._resolve(tree)
+        return tree if tree is not None and tree[0] == "record" else None
+
+    @staticmethod
+    def _describe(tree) -> str:
+        if tree[0] in ("prim", "generic"):
+            return tree[1]
+        if tree[0] == "ref":
+            return tree[1]
+        if tree[0] == "lit":
+            return tree[1]
+        return {"opt": "optional", "record": "record"}.get(tree[0], tree[0])
+
+    def expr_statement(self) -> None:
+        tok = self.tok
+        if tok.kind == NAME and (self.peek().is_("=") or self.peek().is_(",")) \
+                and not self.lookup(tok.value)[0]:
+            self.globals_set.add(tok.value)
+            self.report("W0002", "warning", f"assignment to global '{tok.value}'", tok)
+        super().expr_statement()
+
+    def _statement(self) -> None:
+        if self.tok.is_("function") and self.peek().kind == NAME and not self.lookup(
+                self.peek().value)[0]:
+            self.globals_set.add(self.peek().value)
+        super()._statement()
+
+    def type_decl(self, t) -> None:
+        name = self.toks[self.pos + (2 if t.value == "export" else 1)].value
+        super().type_decl(t)
+        self.aliases[name] = self._last_type
+        self.decls[-1][name].used = True   # a type is used by annotations, not counted here
+
+    def type_expr(self) -> tuple:
+        tree = super().type_expr()
+        self._last_type = tree
+        return tree
+
+    # ------------------------------------------------------------ literal assignments
+    def local_names(self) -> None:
+        names = []
+        while True:
+            names.append(self.tok)
+            self.name()
+            if self.check("<") and self.peek().kind == NAME and self.peek(2).is_(">"):
+                for _ in range(3):
+                    self.advance()
+            names[-1] = (names[-1], self.annotation())
+            if not self.accept(","):
+                break
+        values = []
+        if self.accept("="):
+            while True:
+                start = self.pos
+                self.expr()
+                values.append(self.toks[start] if self.pos == start + 1 else None)
+                if not self.accept(","):
+                    break
+        for i, (tok, tree) in enumerate(names):
+            if tree is not None and i < len(values) and values[i] is not None:
+                self._check_literal(tree, values[i])
+            self.declare(tok.value, tree)
+
+    def _check_literal(self, tree, value) -> None:
+        kind = _literal_kind(value)
+        if kind is None:
+            return
+        if not self._accepts(tree, kind, value.value, 0):
+            got = value.value if tree_has_literals(self._resolve(tree)) and kind == "string" else kind
+            self.report("E0001", "error",
+                        f"{got} not assignable to {self._describe(tree)}", value)
+
+    def _accepts(self, tree, kind: str, text: str, depth: int) -> bool:
+        tree = self._resolve(tree)
+        if tree is None or depth > 20:
+            return True
+        tag = tree[0]
+        if tag == "valid":
+            return self._accepts(tree[1], kind, text, depth + 1)
+        if tag == "opt":
+            return kind == "nil" or self._accepts(tree[1], kind, text, depth + 1)
+        if tag in ("union",):
+            return any(self._accepts(m, kind, text, depth + 1) for m in tree[1])
+        if tag == "inter":
+            return all(self._accepts(m, kind, text, depth + 1) for m in tree[1])
+        if tag == "lit":
+            return kind != "string" or _string_value(tree[1]) == _string_value(text)
+        if tag == "prim":
+            p = tree[1]
+            if p in ("any", "unknown"):
+                return True
+            if p == "number":
+                return kind in ("number", "integer")
+            return p == kind or (p not in ("string", "integer", "boolean", "nil", "never")
+                                 and kind != "nil")
+        if tag in ("record", "array", "map", "func"):
+            return kind not in ("string", "number", "integer", "boolean", "nil")
+        return True
+
+
+def tree_has_literals(tree) -> bool:
+    if tree is None:
+        return False
+    if tree[0] == "lit":
+        return True
+    return tree[0] == "union" and any(m[0] == "lit" for m in tree[1])
+
+
+def _string_value(text: str) -> str:
+    """The value of a short literal for comparing literal types (quotes stripped)."""
+    if text[:1] in "\"'" and text[-1:] == text[:1]:
+        return text[1:-1]
+    return text
+
+
+def lint(source: str, chunk: str, modules=(), rules: bool = False) -> list[Diagnostic]:
+    """Diagnostics for one Lua source, sorted by line. W codes only with `rules`."""
+    parser = LintParser(source, chunk, frozenset(modules))
+    try:
+        parser.parse_chunk()
+        parser.close_scope()    # the chunk's own scope: unused top-level locals
+    except TypedLuaSyntaxError as exc:
+        return [Diagnostic("P0001", "error", exc.message, exc.line, exc.column)]
+    diags = parser.diags
+    for tok in parser.global_reads:
+        if tok.value not in parser.known and tok.value not in parser.globals_set:
+            diags.append(Diagnostic("E0002", "error", f"undefined variable '{tok.value}'",
+                                    tok.line, tok.col))
+    if not rules:
+        diags = [d for d in diags if not d.code.startswith("W")]
+    return sorted(diags, key=lambda d: (d.line, d.column, d.code))
+
+
+__all__ = ["Diagnostic", "lint"]
