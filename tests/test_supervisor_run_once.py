@@ -110,3 +110,40 @@ def test_without_dependents_a_run_once_service_does_not_hold_the_boot():
         await until(lambda: sup.status()["migrate"]["state"] == "exited")
         await sup.stop()
     run(main())
+
+
+class BusyAfterBoot(Svc):
+    """Serves, crashes after boot, then its restarts fail as a busy port does
+    (a non-retryable WippyError) twice before binding again."""
+
+    def __init__(self, name, journal):
+        super().__init__(name, journal, runs=["crash", "fail", "fail", "serve"])
+        self.crash = asyncio.Event()
+
+    async def start(self):
+        self.outcome = self.runs.pop(0) if len(self.runs) > 1 else self.runs[0]
+        self.journal.append(f"start {self.name}")
+        if self.outcome == "fail":
+            raise WippyError(f"{self.name}: cannot listen on :8080: Address already in use",
+                             retryable=False)
+        self.stopped = asyncio.Event()
+
+    async def wait(self):
+        if self.outcome == "crash":
+            await self.crash.wait()
+            raise RuntimeError("listener died")
+        await self.stopped.wait()
+
+
+def test_non_retryable_start_failures_after_boot_keep_their_backoff():
+    async def main():
+        journal, sleeps = [], Sleeps()
+        web = BusyAfterBoot("web", journal)
+        sup = Supervisor({"web": (web, lc())}, sleep=sleeps, rng=lambda: 0.5)
+        await sup.start()                      # boot is over: web is running
+        web.crash.set()
+        await until(lambda: journal.count("start web") == 4
+                    and sup.status()["web"]["state"] == "running")
+        assert sleeps.delays == [1, 2, 4]      # backoff, not a fatal stop
+        await sup.stop()
+    run(main())

@@ -165,14 +165,16 @@ async def test_stop_is_bounded_with_stalled_clients():
         w2.close()
 
 
-async def test_bind_failure_raises_a_retryable_error():
+async def test_bind_failure_raises_a_non_retryable_error_naming_the_address():
     async with serving([("GET", "/", OK)]) as first:
         port = first.bound[1]
         second = HttpServer("test:gw2", f"127.0.0.1:{port}", first.engine, {})
         with pytest.raises(WippyError) as info:
             await second.start()
-        assert info.value.retryable is True
-        assert f"test:gw2: cannot listen on 127.0.0.1:{port}" in info.value.message
+        assert info.value.retryable is False   # stops the boot (supervisor.py)
+        assert info.value.message.startswith(
+            f"test:gw2: cannot listen on 127.0.0.1:{port}: Address already in use; "
+            "another process is listening there")
         await second.stop()   # safe after a failed start
 
 

@@ -147,8 +147,15 @@ class HttpServer:
         try:
             sock = bind(self.host, self.port)
         except OSError as exc:
+            # Not retryable: at boot a busy port most likely means another `wippy run` of
+            # the same project, which waiting will not change, so the boot stops with this
+            # line (supervisor.py). Restarts after boot still follow the restart policy.
+            hint = ("; another process is listening there: stop it or choose another "
+                    f"`addr` (wippy run -o {self.entry_id}:addr=HOST:PORT)"
+                    if exc.errno == errno.EADDRINUSE else "")
             raise WippyError(f"{self.entry_id}: cannot listen on {self.addr}: "
-                             f"{exc.strerror or exc}", UNAVAILABLE, retryable=True) from None
+                             f"{exc.strerror or exc}{hint}", UNAVAILABLE,
+                             retryable=False) from None
         config = self._config(app)
         server = uvicorn.Server(config)
         try:
