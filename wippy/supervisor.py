@@ -20,10 +20,11 @@ Rules (docs/kinds/lifecycle.md; docs/decisions.md: D3):
 * Boot is all-or-nothing for required services:
   when the *first* start of a `startup: required` service fails with an error
   that says it is not retryable (a WippyError with retryable=False: corrupt
-  database, unwritable data directory), `start()` raises StartupFailed at once
-  and restarts nothing; the caller stops what did start. Every other failure
-  (port in use, a timeout, a crash after running, any later failure) is
-  retried by the restart policy.
+  database, unwritable data directory, an HTTP port already in use),
+  `start()` raises StartupFailed at once and restarts nothing; the caller
+  stops what did start. Every other failure (a timeout, a crash after
+  running, any failure of an optional service or after boot, whatever its
+  retryable flag) is retried by the restart policy.
 * Stop: retrying/starting services first, then reverse dependency levels,
   each level in parallel, each service bounded by its `stop_timeout`.
   Ingress services (HTTP servers, named by the runtime) begin stopping at once,
