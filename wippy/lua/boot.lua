@@ -141,10 +141,12 @@ end
 
 -- Frames of handler and library code only: the runtime's own Lua (boot code,
 -- modules, C functions) is not the user's business and stays out.
-local s_gmatch, s_match, s_sub = string.gmatch, string.match, string.sub
+local s_gmatch, s_match, s_sub, s_find = string.gmatch, string.match, string.sub, string.find
+-- Handler and library chunks are named by entry id (namespace:name); the runtime's own
+-- chunks (boot code, modules, json_text, patterns, types, ...) and C functions are not.
 local function trusted_source(src)
-    return src == "[C]" or s_sub(src, 1, 7) == "[string" or s_sub(src, 1, 7) == "module:"
-        or src == "json_text" or src == "patterns"
+    return s_sub(src, 1, 1) == "[" or s_sub(src, 1, 7) == "module:"
+        or not s_find(src, ":", 1, true)
 end
 local function frames_of(d)
     local frames, n = {}, 0
