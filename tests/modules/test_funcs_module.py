@@ -205,3 +205,21 @@ return got:kind(), ok, rerr:kind(), e:kind(), e:retryable(), has, canceled, f2:i
     r = await engine.call(f)
     assert r.values == [NOT_FOUND, True, NOT_FOUND, INTERNAL, False, True, True, True, CANCELED,
                         False, INVALID], r.error
+
+
+async def test_running_async_calls_per_call_are_bounded(engine, monkeypatch):
+    from wippy.lua.modules.funcs import module
+    monkeypatch.setattr(module, "MAX_PENDING", 5)
+    engine.add("app:slow", 'time.sleep("2s")\nreturn 1', modules=("time",))
+    f = engine.add("app:main", """
+local fs, err = {}, nil
+for i = 1, 6 do
+    local f, e = funcs.async("app:slow")
+    if e then err = e break end
+    fs[i] = f
+end
+for _, f in ipairs(fs) do f:cancel() end
+return #fs, err:kind(), err:retryable()
+""")
+    r = await engine.call(f)
+    assert r.values == [5, "RateLimited", True], r.error

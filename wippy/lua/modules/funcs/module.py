@@ -13,13 +13,14 @@ import asyncio
 from importlib import resources
 from typing import Any
 
-from ....errors import CANCELED, INTERNAL, INVALID, NOT_FOUND, WippyError
+from ....errors import CANCELED, INTERNAL, INVALID, NOT_FOUND, RATE_LIMITED, WippyError
 from ...call import FunctionDef
 from ..base import LuaModule
 
 MAX_DEPTH = 32
+MAX_PENDING = 1000   # async calls one call may have running at once (each is a task)
 DEPTH, CHAIN, CONTEXT = "funcs.depth", "funcs.chain", "ctx"   # Call.extras keys
-FUTURES = "funcs.futures"                                      # Call.state key
+FUTURES, PENDING = "funcs.futures", "funcs.pending"            # Call.state keys
 # Async calls a caller no longer waits for must not be garbage-collected mid-run.
 _running: set[asyncio.Task] = set()
 
@@ -90,17 +91,20 @@ async def call_op(call: Any, target: str, raw_args: Any = None, n: int = 0,
 
 class Future:
     """One async call: its task and, once done, its value or error."""
-    __slots__ = ("task", "status", "value", "error")
+    __slots__ = ("task", "status", "value", "error", "pending")
 
-    def __init__(self, task: asyncio.Task):
+    def __init__(self, task: asyncio.Task, pending: set):
         self.task = task
         self.status = "pending"          # pending | done | failed | canceled
         self.value: Any = None
         self.error: WippyError | None = None
+        self.pending = pending           # the caller's running futures (bounded)
+        pending.add(self)
         task.add_done_callback(self._finish)
 
     def _finish(self, task: asyncio.Task) -> None:
         _running.discard(task)
+        self.pending.discard(self)
         if self.status == "canceled":
             return
         if task.cancelled():
@@ -115,11 +119,15 @@ class Future:
 
 async def async_op(call: Any, target: str, raw_args: Any = None, n: int = 0,
                    context: Any = None, timeout_ms: Any = None) -> int:
+    futures = call.state.setdefault(FUTURES, [])
+    pending = call.state.setdefault(PENDING, set())
+    if len(pending) >= MAX_PENDING:
+        raise WippyError(f"too many async calls running ({MAX_PENDING}); wait for some "
+                         "first", RATE_LIMITED, retryable=True)
     fdef, args, budget, extras = _prepare(call, target, raw_args, n, context, timeout_ms)
     task = asyncio.ensure_future(call.engine.call(fdef, args, budget=budget, extras=extras))
     _running.add(task)
-    futures = call.state.setdefault(FUTURES, [])
-    futures.append(Future(task))
+    futures.append(Future(task, pending))
     return len(futures)
 
 
