@@ -46,7 +46,7 @@ class Exchange:
 
     __slots__ = ("conn", "scope", "keep_alive", "expect_continue", "is_head", "task",
                  "body", "body_size", "more_body", "body_done", "waiter", "disconnected",
-                 "started", "complete", "chunked", "expected", "head", "received", "counted")
+                 "started", "complete", "chunked", "expected", "head", "consumed", "counted")
 
     def __init__(self, conn: Any, scope: dict, keep_alive: bool, expect_continue: bool):
         self.conn = conn
@@ -57,7 +57,7 @@ class Exchange:
         self.task: asyncio.Task | None = None
         self.body: list[bytes] = []
         self.body_size = 0             # received, not yet passed to the app
-        self.received = 0              # body bytes received in all
+        self.consumed = 0              # body bytes passed to the app by receive()
         self.counted = 0               # of which counted in the server's Edge.buffered
         self.more_body = True          # the parser has not seen the end of the body yet
         self.body_done = False         # the app received the last body message
@@ -95,6 +95,7 @@ class Exchange:
         chunks = self.body
         body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
         self.body = []
+        self.consumed += self.body_size
         self.body_size = 0
         more = self.more_body
         if not more:

@@ -176,11 +176,12 @@ class HttpProtocol(Head, Closing, asyncio.BufferedProtocol):
         """After a read that left `ex`'s body incomplete: count what it holds against
         max_body_buffer and restart its idle timer."""
         now = self.body_progress = self.loop.time()
-        grown = ex.received - ex.counted
+        held = ex.consumed + ex.body_size    # received so far (on_body stays lean)
+        grown = held - ex.counted
         if grown:
             edge = self.edge
             edge.buffered += grown
-            ex.counted = ex.received
+            ex.counted = held
             if edge.buffered > self.max_body_buffer and ex is self.running:
                 self.body_buffer_full(ex)
                 return
@@ -247,7 +248,6 @@ class HttpProtocol(Head, Closing, asyncio.BufferedProtocol):
             return
         ex.body.append(body)
         ex.body_size += len(body)
-        ex.received += len(body)
         if ex.body_size > HIGH_WATER:
             self.pause_reading()
         ex.wake()
