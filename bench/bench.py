@@ -77,7 +77,10 @@ def without_sleep(source: str) -> str:
     return "".join(lines)
 
 
-def bench_wippy(n: int, concurrency: int) -> dict:
+DRIVERS = {"memory": [], "sqlite": ["-o", "app:queue_driver:kind=queue.driver.sqlite"]}
+
+
+def bench_wippy(n: int, concurrency: int, driver: str = "memory") -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="wippy-bench-"))
     try:
         project = tmp / "task-queue"
@@ -89,7 +92,8 @@ def bench_wippy(n: int, concurrency: int) -> dict:
                        stdout=subprocess.DEVNULL)
         port = free_port()
         proc = subprocess.Popen([sys.executable, "-m", "wippy", "run", "-s",
-                                 "-o", f"app:gateway:addr=127.0.0.1:{port}"], cwd=project)
+                                 "-o", f"app:gateway:addr=127.0.0.1:{port}", *DRIVERS[driver]],
+                                cwd=project)
         try:
             wait_port(port, proc)
             db = project / "data/tasks.db"
@@ -134,20 +138,25 @@ def main() -> None:
     ap.add_argument("--tasks", type=int, default=2000)
     ap.add_argument("--concurrency", type=int, default=32)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--driver", choices=sorted(DRIVERS), default="memory",
+                    help="sqlite: also run the tutorial on queue.driver.sqlite each round")
     args = ap.parse_args()
-    print(f"tasks={args.tasks} concurrency={args.concurrency} rounds={args.rounds}")
-    post_ratios, e2e_ratios = [], []
+    print(f"tasks={args.tasks} concurrency={args.concurrency} rounds={args.rounds} "
+          f"driver={args.driver}")
+    post_ratios, e2e_ratios, durable_ratios, durable_p99 = [], [], [], []
     for i in range(1, args.rounds + 1):
         wippy = bench_wippy(args.tasks, args.concurrency)
+        durable = (bench_wippy(args.tasks, args.concurrency, args.driver)
+                   if args.driver != "memory" else None)
         bare = bench_bare(args.tasks, args.concurrency)
-        post, get = wippy["post"], wippy["get"]
         print(f"round {i}")
-        print(f"  wippy POST   {post['rps']:8.0f} req/s  p50 {post['p50_ms']:6.2f} ms  "
-              f"p99 {post['p99_ms']:6.2f} ms  statuses {post['statuses']}")
-        print(f"  wippy e2e    {wippy['e2e_tps']:8.0f} tasks/s  ({wippy['rows']} rows in "
-              f"{wippy['e2e_seconds']:.2f} s)")
-        print(f"  wippy GET    {get['rps']:8.0f} req/s  p50 {get['p50_ms']:6.2f} ms  "
-              f"p99 {get['p99_ms']:6.2f} ms  (table full, 100 rows per page)")
+        show("wippy", wippy)
+        if durable is not None:
+            show(args.driver, durable)
+            durable_ratios.append(durable["e2e_tps"] / wippy["e2e_tps"])
+            durable_p99.append(durable["post"]["p99_ms"])
+            print(f"  {args.driver} e2e / memory e2e {durable_ratios[-1]:.2f}x (aim >= 0.8x)")
+        post = wippy["post"]
         print(f"  bare POST    {bare['rps']:8.0f} req/s  p50 {bare['p50_ms']:6.2f} ms  "
               f"p99 {bare['p99_ms']:6.2f} ms")
         post_ratios.append(post["rps"] / bare["rps"])
@@ -155,6 +164,20 @@ def main() -> None:
         print(f"  POST/bare {post_ratios[-1]:.0%}   e2e/bare {e2e_ratios[-1]:.0%}")
     print(f"median of {args.rounds} rounds: POST/bare {statistics.median(post_ratios):.0%} "
           f"(aim >= 40%)   e2e/bare {statistics.median(e2e_ratios):.0%} (aim >= 20%)")
+    if durable_ratios:
+        print(f"median of {args.rounds} rounds: {args.driver} e2e / memory e2e "
+              f"{statistics.median(durable_ratios):.2f}x (aim >= 0.8x)   {args.driver} POST "
+              f"p99 {statistics.median(durable_p99):.2f} ms (aim <= 20 ms)")
+
+
+def show(label: str, run: dict) -> None:
+    post, get = run["post"], run["get"]
+    print(f"  {label:<6} POST  {post['rps']:8.0f} req/s  p50 {post['p50_ms']:6.2f} ms  "
+          f"p99 {post['p99_ms']:6.2f} ms  statuses {post['statuses']}")
+    print(f"  {label:<6} e2e   {run['e2e_tps']:8.0f} tasks/s  ({run['rows']} rows in "
+          f"{run['e2e_seconds']:.2f} s)")
+    print(f"  {label:<6} GET   {get['rps']:8.0f} req/s  p50 {get['p50_ms']:6.2f} ms  "
+          f"p99 {get['p99_ms']:6.2f} ms  (table full, 100 rows per page)")
 
 
 if __name__ == "__main__":
