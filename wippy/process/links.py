@@ -25,48 +25,51 @@ def exit_record(result: CallResult) -> dict[str, Any]:
 
 
 def propagate(node: "Node", proc: "Process", result: CallResult) -> None:
+    rel = proc.rel
+    if rel is None:
+        return
     record = exit_record(result)
-    for pid in proc.monitors:
+    for pid in rel.monitors:
         watcher = node.procs.get(pid)
         if watcher is not None:
-            watcher.watching.discard(proc.pid)
+            watcher.relations().watching.discard(proc.pid)
             watcher.mailbox.put_event({"kind": EXIT, "from": proc.pid, "result": record})
-    for pid in proc.watching:
+    for pid in rel.watching:
         target = node.procs.get(pid)
         if target is not None:
-            target.monitors.discard(proc.pid)
+            target.relations().monitors.discard(proc.pid)
     abnormal = result.error is not None
-    for pid in proc.links:
+    for pid in rel.links:
         peer = node.procs.get(pid)
         if peer is None:
             continue
-        peer.links.discard(proc.pid)
+        peer.relations().links.discard(proc.pid)
         if not abnormal:
             continue
         if peer.trap_links:
             peer.mailbox.put_event({"kind": LINK_DOWN, "from": proc.pid, "result": record})
         else:
             peer.kill(f"linked process {proc.pid} failed: {record['error']}")
-    proc.links.clear()
-    proc.monitors.clear()
-    proc.watching.clear()
+    rel.links.clear()
+    rel.monitors.clear()
+    rel.watching.clear()
 
 
 def link(a: "Process", b: "Process") -> None:
-    a.links.add(b.pid)
-    b.links.add(a.pid)
+    a.relations().links.add(b.pid)
+    b.relations().links.add(a.pid)
 
 
 def unlink(a: "Process", b: "Process") -> None:
-    a.links.discard(b.pid)
-    b.links.discard(a.pid)
+    a.relations().links.discard(b.pid)
+    b.relations().links.discard(a.pid)
 
 
 def monitor(watcher: "Process", target: "Process") -> None:
-    target.monitors.add(watcher.pid)
-    watcher.watching.add(target.pid)
+    target.relations().monitors.add(watcher.pid)
+    watcher.relations().watching.add(target.pid)
 
 
 def unmonitor(watcher: "Process", target: "Process") -> None:
-    target.monitors.discard(watcher.pid)
-    watcher.watching.discard(target.pid)
+    target.relations().monitors.discard(watcher.pid)
+    watcher.relations().watching.discard(target.pid)

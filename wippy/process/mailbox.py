@@ -15,6 +15,7 @@ from typing import Any
 from ..errors import UNAVAILABLE, WippyError
 
 DEFAULT_CAPACITY = 1024
+NO_TIMER = 7 * 24 * 3600.0   # waits ending further away than this arm no timer
 
 
 class MailboxFull(WippyError):
@@ -27,23 +28,29 @@ class Mailbox:
     def __init__(self, owner: str, capacity: int = DEFAULT_CAPACITY):
         self.owner = owner
         self.capacity = capacity
-        self._messages: deque = deque()
-        self._events: deque = deque()
+        # Made on first use: an idle process's mailbox costs no deque (~600 bytes each).
+        self._messages: deque | None = None
+        self._events: list | None = None
         self._waiter: asyncio.Future | None = None
 
     def __len__(self) -> int:
-        return len(self._messages)
+        return len(self._messages) if self._messages else 0
 
     def put(self, item: list) -> None:
         """A message as ["m", topic, from, payload]."""
-        if len(self._messages) >= self.capacity:
+        msgs = self._messages
+        if msgs is None:
+            msgs = self._messages = deque()
+        if len(msgs) >= self.capacity:
             raise MailboxFull(f"mailbox of {self.owner} is full ({self.capacity} messages "
                               "waiting); the receiver is not keeping up, retry later",
                               UNAVAILABLE, retryable=True)
-        self._messages.append(item)
+        msgs.append(item)
         self._wake()
 
     def put_event(self, event: dict) -> None:
+        if self._events is None:
+            self._events = []
         self._events.append(["e", event])
         self._wake()
 
@@ -53,26 +60,33 @@ class Mailbox:
             w.set_result(None)
 
     def _drain(self, room: int) -> list:
-        out = list(self._events)
-        self._events.clear()
+        out = self._events or []
+        self._events = None
         msgs = self._messages
-        for _ in range(min(room, len(msgs))):
-            out.append(msgs.popleft())
+        if msgs:
+            for _ in range(min(room, len(msgs))):
+                out.append(msgs.popleft())
         return out
 
-    async def take(self, room: int, timeout: float | None, deadline: float) -> list[Any]:
-        """What waits (events first, then up to `room` messages); if nothing does,
-        wait for something or `timeout` seconds (None: forever, up to `deadline`)."""
+    async def take(self, used: int, timeout: float | None, deadline: float) -> list[Any]:
+        """What waits (events first, then messages while fewer than `capacity` are
+        unread on the Lua side, `used`); if nothing does, wait for something or
+        `timeout` seconds (None: forever, up to `deadline`)."""
+        room = max(0, self.capacity - used)
         if self._events or (room and self._messages):
             return self._drain(room)
         loop = asyncio.get_running_loop()
-        end = deadline if timeout is None else min(deadline, loop.time() + timeout)
+        now = loop.time()
+        end = deadline if timeout is None else min(deadline, now + timeout)
         fut = self._waiter = loop.create_future()
-        handle = loop.call_at(end, _expire, fut)
+        # An idle process waits with no timer: its deadline is years away (a process
+        # has no call budget unless limits.timeout sets one shorter than NO_TIMER).
+        handle = loop.call_at(end, _expire, fut) if end - now < NO_TIMER else None
         try:
             await fut
         finally:
-            handle.cancel()
+            if handle is not None:
+                handle.cancel()
             self._waiter = None
         if loop.time() >= deadline and not self._events:
             raise asyncio.TimeoutError

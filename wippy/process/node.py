@@ -47,7 +47,7 @@ class Node:
         if proc is None:
             raise WippyError(f"no process {pid!r} to register", NOT_FOUND, retryable=False)
         self.names[name] = pid
-        proc.names.add(name)
+        proc.relations().names.add(name)
         return True
 
     def lookup(self, name: str) -> str:
@@ -61,16 +61,18 @@ class Node:
         if pid is None:
             return False
         proc = self.procs.get(pid)
-        if proc is not None:
-            proc.names.discard(name)
+        if proc is not None and proc.rel is not None:
+            proc.rel.names.discard(name)
         return True
 
     def forget(self, proc: "Process") -> None:
         self.procs.pop(proc.pid, None)
-        for name in proc.names:
+        if proc.rel is None:
+            return
+        for name in proc.rel.names:
             if self.names.get(name) == proc.pid:
                 del self.names[name]
-        proc.names.clear()
+        proc.rel.names.clear()
 
 
 def node_of(objects: dict) -> Node:

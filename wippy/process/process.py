@@ -27,10 +27,20 @@ STEP_TOO_LONG = ("a step ran too long without yielding (a loop that never waits?
                  "stopped: 20 ms on the event loop, then {limit:g} s on a worker thread")
 
 
+class Relations:
+    """Links, monitors and names of one process (pids and names as strings)."""
+    __slots__ = ("links", "monitors", "watching", "names")
+
+    def __init__(self) -> None:
+        self.links: set[str] = set()       # bidirectional
+        self.monitors: set[str] = set()    # pids that get EXIT when this one ends
+        self.watching: set[str] = set()    # pids this one monitors
+        self.names: set[str] = set()
+
+
 class Process:
-    __slots__ = ("pid", "host", "fdef", "args", "mailbox", "links", "monitors", "watching",
-                 "names", "trap_links", "task", "done", "result", "kill_reason", "parent",
-                 "__weakref__")
+    __slots__ = ("pid", "host", "fdef", "args", "mailbox", "rel", "trap_links", "task", "done",
+                 "result", "kill_reason", "parent", "__weakref__")
 
     def __init__(self, pid: str, host: "ProcessHost", fdef: FunctionDef, args: list,
                  capacity: int, parent: str | None = None):
@@ -40,15 +50,17 @@ class Process:
         self.args = args
         self.parent = parent
         self.mailbox = Mailbox(pid, capacity)
-        self.links: set[str] = set()       # bidirectional
-        self.monitors: set[str] = set()    # pids that get EXIT when this one ends
-        self.watching: set[str] = set()    # pids this one monitors
-        self.names: set[str] = set()
+        self.rel: Relations | None = None   # made on first link/monitor/name: most have none
         self.trap_links = False
         self.task: asyncio.Task | None = None
         self.done: asyncio.Future = asyncio.get_running_loop().create_future()
         self.result: CallResult | None = None
         self.kill_reason: str | None = None
+
+    def relations(self) -> Relations:
+        if self.rel is None:
+            self.rel = Relations()
+        return self.rel
 
     def start(self) -> None:
         self.task = asyncio.get_running_loop().create_task(self._run())

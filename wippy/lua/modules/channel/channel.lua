@@ -143,21 +143,21 @@ return function(host, lib)
             q_push(d.buf, v)   -- bounded by Python: it hands over at most `room` items
         end
     end
-    -- How many more messages this call may take from its mailbox: what waits unread
-    -- in its inbox and topic channels counts against the mailbox's capacity.
-    local function room(s)
+    -- Messages taken from the mailbox and still unread in the inbox and topic
+    -- channels: they count against the mailbox's capacity (Python's side).
+    local function unread(s)
         local h = s.host
         local used = h.inbox and q_len(CHANNELS[h.inbox].buf) or 0
         if h.topics then
             for _, t in pairs(h.topics) do used = used + q_len(CHANNELS[t.ch].buf) end
         end
-        return math.max(0, (h.cap or 1024) - used)
+        return used
     end
 
     local function wait_outside(s)
         local at = next_timer(s)
         local timeout = at and math.max(0, at - now()) or nil
-        local items, err = lib.await("channel.wait", timeout, room(s))
+        local items, err = lib.await("channel.wait", timeout, unread(s))
         if err then error(err, 0) end
         local route = lib.channels.route   -- set by the process module
         if items and route then

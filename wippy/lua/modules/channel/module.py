@@ -25,10 +25,15 @@ class ChannelModule(LuaModule):
     lua = resources.files(__package__).joinpath("channel.lua").read_text()
 
     def async_ops(self):
-        async def wait(call, timeout, room):
+        async def wait(call, timeout, unread):
             proc = call.extras.get("process") if call.extras else None
             if proc is not None:
-                return await proc.mailbox.take(room, timeout, call.deadline)
+                # Taking from a mailbox cannot be undone: a process that did must not be
+                # re-run from the start if it is later preempted (see LuaEngine.call).
+                items = await proc.mailbox.take(unread, timeout, call.deadline)
+                if items:
+                    call.effects = True
+                return items
             if timeout is None:
                 raise WippyError(DEADLOCK, INVALID, retryable=False)
             loop = asyncio.get_running_loop()

@@ -113,17 +113,13 @@ def _ops() -> dict[str, Any]:
     def unregister(call, name):
         return node_of(call.objects).unregister(name)
 
-    def capacity(call):
-        me = _me(call)
-        return me.mailbox.capacity if me else 1024
-
     return {"pid": pid, "send": send, "spawn": spawn, "spawn_with": spawn_with,
             "terminate": terminate, "cancel": cancel,
             "link": relation(links.link, "link"), "unlink": relation(links.unlink, "unlink"),
             "monitor": relation(links.monitor, "monitor"),
             "unmonitor": relation(links.unmonitor, "unmonitor"),
             "set_trap": set_trap, "get_trap": get_trap, "register": register,
-            "lookup": lookup, "unregister": unregister, "capacity": capacity}
+            "lookup": lookup, "unregister": unregister}
 
 
 def _plain_args(fn):

@@ -43,9 +43,7 @@ return function(host, lib)
     local C = lib.channels
     local function hostside()
         local s = C.sched()
-        local h = s.host
-        if h.cap == nil then h.cap = host.capacity() end
-        return s, h
+        return s, s.host
     end
     local function inbox_of(h)
         if h.inbox == nil then h.inbox = C.new(0) end
