@@ -1,8 +1,9 @@
 """`queue.driver.sqlite`: durable queues in one SQLite file (at-least-once).
 
-The SQL and the writer thread are in sqlite_store.py. This file keeps the
-Driver contract (driver.py): publishing from any thread without blocking,
-subscriptions that claim rows in batches, settlement, counts, stop/start.
+The SQL and the writer thread are in sqlite_store.py, the subscriptions that
+claim rows in batches in sqlite_claims.py. This file keeps the Driver contract
+(driver.py): publishing from any thread without blocking, settlement, counts,
+stop/start.
 
 Durability: `publish_nowait` only queues the insert; `publish` (on the loop)
 and `try_publish_durable` (any thread, returns a future) finish after the
@@ -21,7 +22,6 @@ import queue
 import socket
 import sqlite3
 import threading
-from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +31,7 @@ from ..registry.config import spec
 from .driver import Driver, Subscription
 from .errors import QueueFull, queue_closed, queue_not_found
 from .message import Delivery, Message
+from .sqlite_claims import Receipt, SqliteSubscription, SqliteQueue
 from .sqlite_store import (ACK_OP, CLAIM_OP, EXTEND_OP, PUBLISH, RELEASE_OP, RETRY_OP, STOP,
                            Op, StoreSettings, Writer, open_file, read_counts)
 
@@ -67,126 +68,6 @@ def decode_body(raw: bytes) -> Any:
     return json.loads(raw[1:])
 
 
-class _Queue:
-    """Per-queue state of this process. Counts shared with threads under the driver's lock."""
-
-    def __init__(self, name: str, options: SqliteQueueOptions):
-        self.name = name
-        self.max_length = options.max_length or DEFAULT_MAX_LENGTH
-        self.publish_timeout = options.publish_timeout
-        self.waiting = 0      # committed rows not leased (ready + delayed), last known
-        self.pending = 0      # publishes queued for the writer, not committed yet
-        self.gen = 0          # bumped on the loop whenever rows may have become ready
-        self.wakers: list[asyncio.Future] = []       # idle subscriptions
-        self.space: deque[asyncio.Future] = deque()  # publishers waiting for room
-
-    def wake(self) -> None:
-        self.gen += 1
-        wakers, self.wakers = self.wakers, []
-        for fut in wakers:
-            if not fut.done():
-                fut.set_result(None)
-
-    def wake_space(self, n: int) -> None:
-        while n > 0 and self.space:
-            fut = self.space.popleft()
-            if not fut.done():
-                fut.set_result(None)
-                n -= 1
-
-
-@dataclass(slots=True)
-class _Receipt:
-    row_id: int
-    sub: "SqliteSubscription"
-
-
-class SqliteSubscription(Subscription):
-    """Claims up to `prefetch` rows at a time (counting those not settled yet) and
-    hands them to waiting `receive()` calls."""
-
-    def __init__(self, driver: "SqliteDriver", q: _Queue, prefetch: int):
-        self.driver = driver
-        self.q = q
-        self.prefetch = max(1, prefetch)
-        self.buffer: deque[Delivery] = deque()
-        self.receivers: deque[asyncio.Future] = deque()
-        self.outstanding = 0      # claimed by this subscription and not settled
-        self.feeder: asyncio.Task | None = None
-        self.closed = False
-
-    async def receive(self) -> Delivery:
-        if self.closed or self.driver.closed:
-            raise queue_closed(self.q.name)
-        if self.buffer and not self.receivers:
-            return self.buffer.popleft()
-        fut = asyncio.get_running_loop().create_future()
-        self.receivers.append(fut)
-        self.kick()
-        try:
-            return await fut
-        except asyncio.CancelledError:
-            if fut.done() and not fut.cancelled() and fut.exception() is None:
-                self.buffer.appendleft(fut.result())   # handed over, but nobody took it
-            elif fut in self.receivers:
-                self.receivers.remove(fut)
-            raise
-
-    def kick(self) -> None:
-        if self.feeder is None and not self.closed and self.receivers:
-            self.feeder = asyncio.get_running_loop().create_task(self._feed())
-
-    def hand(self, delivery: Delivery) -> None:
-        while self.receivers:
-            fut = self.receivers.popleft()
-            if not fut.done():
-                fut.set_result(delivery)
-                return
-        self.buffer.append(delivery)
-
-    async def _feed(self) -> None:
-        q, driver = self.q, self.driver
-        try:
-            while not self.closed and not driver.closed:
-                if not any(not f.done() for f in self.receivers):
-                    return
-                room = self.prefetch - self.outstanding
-                if room <= 0:
-                    return   # a settlement kicks again
-                gen = q.gen
-                rows = await driver._claim(q.name, min(room, driver.claim_batch), self)
-                if rows or q.gen != gen:
-                    continue
-                waker = asyncio.get_running_loop().create_future()
-                q.wakers.append(waker)
-                try:
-                    await asyncio.wait_for(waker, driver.poll_interval)
-                except asyncio.TimeoutError:
-                    pass
-        except WippyError as exc:
-            self.fail(exc)
-        finally:
-            self.feeder = None
-
-    def fail(self, exc: WippyError) -> None:
-        receivers, self.receivers = self.receivers, deque()
-        for fut in receivers:
-            if not fut.done():
-                fut.set_exception(exc)
-
-    def settled(self) -> None:
-        self.outstanding -= 1
-        if self.receivers and self.feeder is None:
-            self.kick()
-
-    async def close(self) -> None:
-        if self.closed:
-            return
-        self.closed = True
-        self.fail(queue_closed(self.q.name))
-        self.driver._release_buffer(self)
-
-
 class SqliteDriver(Driver):
     short_name = "sqlite"
     durable = True
@@ -205,7 +86,7 @@ class SqliteDriver(Driver):
         self.settings = settings or StoreSettings()
         self.log = log or logging.getLogger(f"wippy.{entry_id}")
         self.owner = f"{socket.gethostname()}/{os.getpid()}/{uuid4()[:8]}"
-        self.queues: dict[str, _Queue] = {}
+        self.queues: dict[str, SqliteQueue] = {}
         self.subs: set[SqliteSubscription] = set()
         self.lock = threading.Lock()        # pending/waiting counts, `closed`, job order
         self.count_lock = threading.Lock()  # a COMMIT and its count update, against info()
@@ -217,7 +98,7 @@ class SqliteDriver(Driver):
         self.reader: sqlite3.Connection | None = None
         self._ticker: asyncio.Task | None = None
 
-    def _queue(self, name: str) -> _Queue:
+    def _queue(self, name: str) -> SqliteQueue:
         q = self.queues.get(name)
         if q is None:
             raise queue_not_found(name)
@@ -232,7 +113,9 @@ class SqliteDriver(Driver):
             except RuntimeError:
                 pass
         if name not in self.queues:
-            self.queues[name] = _Queue(name, options or SqliteQueueOptions())
+            options = options or SqliteQueueOptions()
+            self.queues[name] = SqliteQueue(name, options.max_length or DEFAULT_MAX_LENGTH,
+                                            options.publish_timeout)
 
     # -- publishing (any thread) --------------------------------------------------------
 
@@ -370,7 +253,7 @@ class SqliteDriver(Driver):
             message = Message(row.msg_id, decode_body(row.body), headers, row.attempts,
                               row.last_error)
             sub.outstanding += 1
-            sub.hand(Delivery(message, _Receipt(row.id, sub)))
+            sub.hand(Delivery(message, Receipt(row.id, sub)))
         return len(rows)
 
     async def subscribe(self, name: str, prefetch: int, auto_ack: bool = False,
@@ -380,12 +263,12 @@ class SqliteDriver(Driver):
         return sub
 
     async def ack(self, delivery: Delivery) -> None:
-        receipt: _Receipt = delivery.receipt
+        receipt: Receipt = delivery.receipt
         receipt.sub.settled()
         self._submit(Op(ACK_OP, (receipt.row_id,)))   # not awaited: a lost ack is a redelivery
 
     async def retry(self, delivery: Delivery, delay: float) -> None:
-        receipt: _Receipt = delivery.receipt
+        receipt: Receipt = delivery.receipt
         receipt.sub.settled()
         message = delivery.message
         fut = self.loop.create_future() if self.loop else None
@@ -401,7 +284,7 @@ class SqliteDriver(Driver):
         self.loop.call_later(delay + WAKE_MARGIN, q.wake)
 
     async def release(self, delivery: Delivery) -> None:
-        receipt: _Receipt = delivery.receipt
+        receipt: Receipt = delivery.receipt
         sub = receipt.sub
         if not sub.closed and not self.closed:
             sub.buffer.appendleft(delivery)   # still leased by us: back to the head at once
