@@ -16,6 +16,7 @@ from ..errors import UNAVAILABLE, WippyError
 
 DEFAULT_CAPACITY = 1024
 NO_TIMER = 7 * 24 * 3600.0   # waits ending further away than this arm no timer
+MAX_BYTES = 16 << 20         # waiting message data per mailbox (wippy/process/size.py)
 
 
 class MailboxFull(WippyError):
@@ -23,11 +24,12 @@ class MailboxFull(WippyError):
 
 
 class Mailbox:
-    __slots__ = ("capacity", "_messages", "_events", "_waiter", "owner")
+    __slots__ = ("capacity", "_messages", "_events", "_waiter", "owner", "bytes")
 
     def __init__(self, owner: str, capacity: int = DEFAULT_CAPACITY):
         self.owner = owner
         self.capacity = capacity
+        self.bytes = 0   # estimated size of the messages waiting here
         # Made on first use: an idle process's mailbox costs no deque (~600 bytes each).
         self._messages: deque | None = None
         self._events: list | None = None
@@ -36,8 +38,8 @@ class Mailbox:
     def __len__(self) -> int:
         return len(self._messages) if self._messages else 0
 
-    def put(self, item: list) -> None:
-        """A message as ["m", topic, from, payload]."""
+    def put(self, item: list, size: int = 0) -> None:
+        """A message as ["m", topic, from, payload]; `size` from message_size()."""
         msgs = self._messages
         if msgs is None:
             msgs = self._messages = deque()
@@ -45,6 +47,12 @@ class Mailbox:
             raise MailboxFull(f"mailbox of {self.owner} is full ({self.capacity} messages "
                               "waiting); the receiver is not keeping up, retry later",
                               UNAVAILABLE, retryable=True)
+        if size and self.bytes + size > MAX_BYTES:
+            raise MailboxFull(f"mailbox of {self.owner} holds {self.bytes >> 20} MiB of "
+                              "messages (its limit is 16 MiB); the receiver is not keeping up",
+                              UNAVAILABLE, retryable=True)
+        self.bytes += size
+        item.append(size)
         msgs.append(item)
         self._wake()
 
@@ -65,7 +73,9 @@ class Mailbox:
         msgs = self._messages
         if msgs:
             for _ in range(min(room, len(msgs))):
-                out.append(msgs.popleft())
+                item = msgs.popleft()
+                self.bytes -= item.pop()
+                out.append(item)
         return out
 
     async def take(self, used: int, timeout: float | None, deadline: float) -> list[Any]:

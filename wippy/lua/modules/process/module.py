@@ -15,6 +15,7 @@ from ....errors import INVALID, WippyError
 from ....process import links
 from ....process.node import node_of
 from ....process.host import ProcessHost
+from ....process.size import message_size
 from ..base import LuaModule, LuaRaise
 
 OFF_LOOP = "\0off-loop"
@@ -47,7 +48,7 @@ def _ops() -> dict[str, Any]:
     def send(call, dest, topic, payload):
         target = node_of(call.objects).resolve(dest)
         me = _me(call)
-        target.mailbox.put(["m", topic, me.pid if me else None, payload])
+        target.mailbox.put(["m", topic, me.pid if me else None, payload], message_size(payload))
         return True
 
     def spawn(call, entry_id, host_id, mode, args):
@@ -69,7 +70,7 @@ def _ops() -> dict[str, Any]:
         proc = node.procs[pid_]
         me = _me(call)
         for topic, payload in messages or []:
-            proc.mailbox.put(["m", topic, me.pid if me else None, payload])
+            proc.mailbox.put(["m", topic, me.pid if me else None, payload], message_size(payload))
         return pid_
 
     def terminate(call, dest):
