@@ -16,7 +16,7 @@ from ..errors import WippyError
 from ..registry.config import Lifecycle, spec
 from ..registry.entry import Entry
 from ..lua.call import CallResult, FunctionDef
-from ..process.host import ProcessHost
+from ..process.host import ProcessHost, grace_period
 from ..process.node import node_of
 from ..process.process import Process
 from .base import BuildContext, Kind
@@ -134,14 +134,16 @@ class ProcessService:
             raise ProcessFailed(f"{self.fdef.entry_id}: {reason}")
 
     async def stop(self) -> None:
-        """CANCEL first; terminated if still running after the lifecycle's stop_timeout."""
+        """CANCEL first; terminated if still running after the grace period
+        (the lifecycle's stop_timeout less a second, see grace_period)."""
         proc, self.proc = self.proc, None
         if proc is None or proc.done.done():
             return
         self.host.cancel(proc, "service stopping", None)
-        await asyncio.wait([proc.done], timeout=self.stop_timeout)
+        grace = grace_period(self.stop_timeout)
+        await asyncio.wait([proc.done], timeout=grace)
         if not proc.done.done():
-            proc.kill(f"terminated: still running {self.stop_timeout:g} s after CANCEL")
+            proc.kill(f"terminated: still running {grace:g} s after CANCEL")
             await asyncio.wait([proc.done], timeout=5.0)
 
 

@@ -23,6 +23,12 @@ log = logging.getLogger("wippy.process")
 MAX_PROCESSES = 100_000   # per host: a spawn loop fails here instead of eating the memory
 
 
+def grace_period(stop_timeout: float) -> float:
+    """How long processes get after CANCEL: the lifecycle's stop_timeout less a second
+    (at least half of it), so terminating the rest still fits in the supervisor's wait."""
+    return max(stop_timeout / 2, stop_timeout - 1.0)
+
+
 class ProcessHost:
     def __init__(self, entry_id: str, engine: Any, node: Node, objects: dict,
                  mailbox_size: int = 1024, stop_timeout: float = 10.0,
@@ -80,18 +86,18 @@ class ProcessHost:
                                 "reason": reason or ""})
 
     async def stop(self) -> None:
-        """CANCEL to every process, `stop_timeout` to finish, then terminate the rest."""
+        """CANCEL to every process, a grace period to finish, then terminate the rest."""
         self.running = False
         procs = list(self.procs.values())
         for proc in procs:
             self.cancel(proc, "host stopping", None)
         pending = [p.done for p in procs if not p.done.done()]
+        grace = grace_period(self.stop_timeout)
         if pending:
-            await asyncio.wait(pending, timeout=self.stop_timeout)
+            await asyncio.wait(pending, timeout=grace)
         for proc in procs:
             if not proc.done.done():
-                proc.kill(f"terminated: still running {self.stop_timeout:g} s after CANCEL "
-                          "(host stopping)")
+                proc.kill(f"terminated: still running {grace:g} s after CANCEL (host stopping)")
         pending = [p.done for p in procs if not p.done.done()]
         if pending:
             await asyncio.wait(pending, timeout=5.0)

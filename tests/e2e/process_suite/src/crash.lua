@@ -1,0 +1,2 @@
+local function main(reason) error(reason or "crash on purpose") end
+return {main = main}

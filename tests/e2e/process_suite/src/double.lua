@@ -1,0 +1,2 @@
+local function main(x) return x * 2 end
+return {main = main}
