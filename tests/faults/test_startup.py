@@ -67,14 +67,16 @@ def test_read_only_data_directory_refuses_to_start(tmp_path):
     assert "is not writable" in error
 
 
-def test_port_in_use_is_retried_not_fatal(tmp_path):
+def test_port_in_use_is_retried_for_an_optional_gateway(tmp_path):
+    """A required gateway stops the boot instead (tests/e2e/test_busy_port.py)."""
     project = make_project(tmp_path)
     blocker = socket.socket()
     blocker.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     blocker.bind(("127.0.0.1", 0))
     blocker.listen()
     port = blocker.getsockname()[1]
-    proc = FaultProcess(project, port, ["-o", "app:gateway:lifecycle.restart.initial_delay=100ms",
+    proc = FaultProcess(project, port, ["-o", "app:gateway:lifecycle.startup=optional",
+                                        "-o", "app:gateway:lifecycle.restart.initial_delay=100ms",
                                         "-o", "app:gateway:lifecycle.restart.max_delay=200ms"])
     try:
         proc.wait_ready()   # the rest of the runtime serves; the gateway retries
