@@ -86,10 +86,18 @@ def _source_origin(entry: Entry, line: int) -> Origin:
     return Origin(path, line) if path else entry.origin_of("data.source")
 
 
+def _always_available() -> set[str]:
+    """Modules that are globals in every call (`process`, `channel`, `errors`):
+    `require` finds them without a `modules:` line."""
+    from ..lua.modules import MODULES
+    return {name for name, m in MODULES.items() if getattr(m, "global_", False)}
+
+
 def _undeclared_requires(entry: Entry, cfg: Any, source: str) -> list[ConfigError]:
     """`require("json")` in a handler whose entry does not declare `json`: it would fail on
     the first call, so say it now, at the line of the require."""
     declared = set(getattr(cfg, "modules", None) or ()) | set(getattr(cfg, "imports", None) or ())
+    declared |= _always_available()
     out = []
     for req in scan(source, entry.namespace)[0]:
         if req.name not in declared:

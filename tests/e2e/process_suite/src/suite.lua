@@ -2,6 +2,8 @@
 -- time module's timers, run inside `wippy run`; each check logs "check ok".
 local time = require("time")
 local logger = require("logger")
+local proc_module = require("process")   -- always available: no modules: line needed
+local chan_module = require("channel")
 
 local function ok(name) logger:info("check ok", {check = name}) end
 
@@ -16,6 +18,7 @@ local H = "app:processes"
 local function main()
     local me = process.pid()
     assert(type(me) == "string" and process.id() ~= nil)
+    assert(proc_module == process and chan_module == channel)
     assert(process.registry.register("suite"))
     ok("pid")
 
