@@ -14,7 +14,8 @@ ATTACKS = {
     "io_write": "io.open('CANARY', 'w'):write('x')",
     "os_exit": "os.exit(3)",
     "python_eval": "python.eval('1')",
-    "require_io": "require('io').open('CANARY', 'w')",
+    # Through a variable: a literal require('io') is refused by the start-up check itself.
+    "require_io": "(function(name) return require(name) end)('io').open('CANARY', 'w')",
     "load_bytecode": "load(string.dump(function() end))()",
     "debug": "debug.getregistry()",
     "package": "package.loadlib('libc.so.6', '*')",

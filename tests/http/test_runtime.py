@@ -5,19 +5,12 @@ import pytest
 from wippy.registry.entry import Entry
 from wippy.errors import ConfigErrors, Origin
 from wippy.kinds import function, http
-from wippy.lua.engine import LuaEngine
 from wippy.runtime import Runtime
 
 from .helpers import modules
 
 pytestmark = pytest.mark.anyio
 
-
-@pytest.fixture(autouse=True)
-def checker_knows_http(monkeypatch):
-    # function.lua's static check uses one shared engine built from MODULES, which may
-    # not list `http` yet; give it the modules these tests run with.
-    monkeypatch.setattr(function, "_checker", LuaEngine({}, modules=modules()))
 
 KINDS = {k.name: k for k in [*http.KINDS, *function.KINDS]}
 HANDLER = """

@@ -12,9 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from wippy.kinds import function
 from wippy.registry.loader import load_entries
-from wippy.lua.engine import LuaEngine
 from wippy.registry.overrides import apply_overrides
 from wippy.runtime import Runtime
 
@@ -32,7 +30,6 @@ def free_port() -> int:
 
 
 async def test_tutorial_flow(tmp_path, monkeypatch):
-    monkeypatch.setattr(function, "_checker", LuaEngine({}, modules=modules()))
     shutil.copytree(EXAMPLE, tmp_path / "src")
     (tmp_path / "data").mkdir()
     monkeypatch.chdir(tmp_path)
