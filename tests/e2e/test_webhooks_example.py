@@ -83,6 +83,9 @@ def test_webhooks_deliver_retry_and_dead_letter(tmp_path):
         broken_times = [c[3] for c in by_name["broken"]]
         gaps = [b - a for a, b in zip(broken_times, broken_times[1:])]
         assert all(later > earlier * 1.3 for earlier, later in zip(gaps, gaps[1:])), gaps   # backoff grows
+        proc.signal(signal.SIGTERM)
+        assert proc.wait(20) == 0
+        assert "Unclosed" not in proc.logs and "Traceback" not in proc.logs, proc.logs  # pool closed
     finally:
         receiver.shutdown()
         receiver.server_close()

@@ -13,14 +13,20 @@ import asyncio
 import itertools
 import re
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote_plus, unquote_plus
-
-import aiohttp
 
 from ....errors import INVALID, WippyError
 from ..base import LuaModule
-from . import options, transport
+
+if TYPE_CHECKING:  # pragma: no cover
+    import aiohttp
+
+    from . import options
+
+# aiohttp (and so options.py and transport.py) is imported on the first request,
+# not at start: it costs ~160 ms to import, which every `wippy run` and `wippy check`
+# would pay even when no entry declares http_client.
 
 MARGIN = 0.05          # seconds: answer with our own timeout error just before the budget ends
 MAX_READ = 1 << 20
@@ -29,12 +35,15 @@ _ids = itertools.count(1)
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
-def _deadline(call: Any, req: options.Request) -> float:
+def _deadline(call: Any, req: "options.Request") -> float:
     now = asyncio.get_running_loop().time()
     return min(now + req.timeout, call.deadline - MARGIN)
 
 
-async def _perform(call: Any, req: options.Request) -> dict:
+async def _perform(call: Any, req: "options.Request") -> dict:
+    import aiohttp
+
+    from . import transport
     deadline = _deadline(call, req)
     what = f"{req.method} {req.url}"
     resp = None
@@ -72,10 +81,12 @@ async def _perform(call: Any, req: options.Request) -> dict:
 
 
 async def request(call: Any, method: Any = None, url: Any = None, opts: Any = None) -> dict:
+    from . import options
     return await _perform(call, options.build(method, url, opts))
 
 
 async def batch(call: Any, requests: Any = None) -> dict:
+    from . import options, transport
     if not isinstance(requests, list) or not requests:
         raise WippyError("requests must be a non-empty array of {method, url, options?}", INVALID,
                          retryable=False)
@@ -102,11 +113,14 @@ async def batch(call: Any, requests: Any = None) -> dict:
     return {"responses": responses, "errors": errors}
 
 
-def _stream(call: Any, handle: Any) -> aiohttp.ClientResponse | None:
+def _stream(call: Any, handle: Any) -> "aiohttp.ClientResponse | None":
     return call.state.get("http_client.streams", {}).get(handle)
 
 
 async def read(call: Any, handle: Any = None, n: Any = None) -> bytes | None:
+    import aiohttp
+
+    from . import transport
     resp = _stream(call, handle)
     if resp is None:
         raise WippyError("stream is closed", INVALID, retryable=False)
