@@ -3,7 +3,7 @@
 Routes: /hello, /echo, /bin, /chunked, /slow (headers, then a stalled body),
 /silent (never answers), /huge (a body larger than any limit, sent as fast as the
 client reads), /huge-chunked (the same without Content-Length), /redirect
-(-> /hello), /loop (redirects to itself), /to-private (-> http://127.0.0.2/).
+(-> /hello), /size/N (N bytes), /loop (redirects to itself), /to-private (-> http://127.0.0.2/).
 """
 from __future__ import annotations
 
@@ -84,6 +84,8 @@ async def _handle(reader, writer, stats):
                     await writer.drain()
                 if chunked:
                     writer.write(b"0\r\n\r\n")
+            elif path.startswith("/size/"):
+                writer.write(_response(200, b"s" * int(path[6:])))
             elif path == "/redirect":
                 writer.write(_response(302, b"", {"Location": "/hello"}))
             elif path == "/loop":

@@ -62,3 +62,15 @@ def test_huge_input_hits_the_memory_limit_not_the_host():
         return #base64.encode(s)
     """, modules=["base64"])
     assert result.error is not None and "memory" in result.error.message.lower()
+
+
+def test_huge_output_inside_pcall_is_an_error_value_not_a_hang():
+    """lupa hangs if the limit is hit while it pushes a returned string inside pcall;
+    the module checks the room first and answers nil, err."""
+    ok, value, err = values("""
+        local s = string.rep("x", 30 * 1024 * 1024)
+        local ok, v, err = pcall(base64.encode, s)
+        return ok, v, err
+    """, modules=["base64"])
+    assert ok is True and value is None
+    assert err.kind == "Internal" and "not enough memory" in err.message

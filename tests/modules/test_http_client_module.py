@@ -230,3 +230,15 @@ def test_connections_are_reused():
         return true
     """)
     assert res.values == [True] and stats["requests"] == 20 and stats["connections"] == 1
+
+
+def test_body_larger_than_the_lua_memory_is_an_error_inside_pcall():
+    res, _ = run("""
+        local ballast = string.rep("b", 30 * 1024 * 1024)
+        local ok, r, err = pcall(http_client.get, base .. "/size/37748736", {max_response_body = 37748736})
+        return ok, r, err and err:message()
+    """)
+    assert not res.raised, res.error
+    ok, value, message = res.values
+    assert ok is True and value is None
+    assert "not enough memory" in message

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...errors import INVALID, WippyError
+from ...errors import INTERNAL, INVALID, WippyError
 
 PRELUDE = r"""
 local bin
@@ -40,3 +40,15 @@ def to_bytes(value: Any, mapped: Any, what: str = "input") -> bytes:
 def maybe_bytes(value: Any, mapped: Any, what: str) -> bytes | None:
     """Like to_bytes, but nil (None) stays None: for optional arguments."""
     return None if value is None else to_bytes(value, mapped, what)
+
+
+def ensure_room(call: Any, size: int) -> None:
+    """Fail with `not enough memory` (as `nil, err`) when a result of `size` bytes would
+    not fit under the Lua state's memory limit. Letting lupa hit the limit while it
+    pushes a returned string, inside a Lua `pcall`, hangs the state (lupa 2.8), so
+    modules that return large strings check first."""
+    runtime = call.worker.runtime
+    limit = runtime.get_max_memory()
+    if limit and runtime.get_memory_used() + size + (64 << 10) > limit:
+        raise WippyError(f"not enough memory: a result of {size} bytes does not fit under the "
+                         f"Lua memory limit ({limit} bytes)", INTERNAL, retryable=False)

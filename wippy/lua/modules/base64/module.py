@@ -11,7 +11,7 @@ import re
 
 from ....errors import INVALID, WippyError
 from ..base import LuaModule
-from ..binary import PRELUDE, to_bytes
+from ..binary import PRELUDE, ensure_room, to_bytes
 
 _NEWLINES = re.compile(rb"[\r\n]")
 _ALPHABET = re.compile(rb"[A-Za-z0-9+/=]*")
@@ -53,9 +53,13 @@ class Base64Module(LuaModule):
 
     def host_functions(self):
         def encode(call, data=None, mapped=False):
-            return _b64.b64encode(to_bytes(data, mapped)).decode("ascii")
+            raw = to_bytes(data, mapped)
+            ensure_room(call, (len(raw) + 2) // 3 * 4)
+            return _b64.b64encode(raw).decode("ascii")
 
         def decode_(call, data=None, mapped=False):
-            return decode(to_bytes(data, mapped))
+            out = decode(to_bytes(data, mapped))
+            ensure_room(call, len(out))
+            return out
 
         return {"encode": encode, "decode": decode_}

@@ -13,7 +13,7 @@ from typing import Any
 from ....errors import INVALID, WippyError
 from ....ids import uuid4
 from ..base import LuaModule
-from ..binary import PRELUDE, maybe_bytes, to_bytes
+from ..binary import PRELUDE, ensure_room, maybe_bytes, to_bytes
 from ..hash.module import pbkdf2_op
 from . import aead, jwt
 
@@ -54,8 +54,9 @@ def _aead(direction: str, name: str):
     run = aead.encrypt if direction == "encrypt" else aead.decrypt
 
     def op(call, data=None, d_mapped=False, key=None, k_mapped=False, aad=None, a_mapped=False):
-        return run(name, to_bytes(data, d_mapped, "data"), to_bytes(key, k_mapped, "key"),
-                   maybe_bytes(aad, a_mapped, "aad"))
+        plain = to_bytes(data, d_mapped, "data")
+        ensure_room(call, len(plain) + aead.NONCE + 16)
+        return run(name, plain, to_bytes(key, k_mapped, "key"), maybe_bytes(aad, a_mapped, "aad"))
     return op
 
 

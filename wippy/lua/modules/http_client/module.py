@@ -18,6 +18,7 @@ from urllib.parse import quote_plus, unquote_plus
 
 from ....errors import INVALID, WippyError
 from ..base import LuaModule
+from ..binary import ensure_room
 
 if TYPE_CHECKING:  # pragma: no cover
     import aiohttp
@@ -65,6 +66,7 @@ async def _perform(call: Any, req: "options.Request") -> dict:
                 return out
             body = b"" if req.method == "HEAD" else await transport.read_limited(
                 resp, req.max_body, what)
+            ensure_room(call, len(body))
             out.update(body=body, body_size=len(body))
             return out
     except WippyError:

@@ -8,6 +8,7 @@ import lupa.lua54 as lupa
 from ....errors import INTERNAL, INVALID, WippyError
 from ...convert import ConversionError
 from ..base import LuaModule
+from ..binary import ensure_room
 from . import codec
 
 
@@ -48,9 +49,11 @@ class YamlModule(LuaModule):
             except ConversionError as exc:
                 raise _invalid(str(exc)) from None
             try:
-                return codec.encode(plain, order)
+                text = codec.encode(plain, order)
             except (ValueError, RecursionError) as exc:
                 raise WippyError(f"yaml encode failed: {exc}", INTERNAL, retryable=False) from None
+            ensure_room(call, len(text))
+            return text
 
         def decode(call, text=None, *_):
             if not isinstance(text, str):
