@@ -151,6 +151,10 @@ def test_profile_switches_the_port_and_disables_a_namespace(project):
     listed = subprocess.run([sys.executable, "-m", "wippy", "registry", "list", "--profile",
                              "alt"], cwd=project, capture_output=True, text=True, timeout=60)
     assert "app:gateway" in listed.stdout and "extra:" not in listed.stdout
+    checks = [subprocess.run([sys.executable, "-m", "wippy", "check", *flags], cwd=project,
+                             capture_output=True, text=True, timeout=60).stdout
+              for flags in ([], ["--profile", "alt"])]
+    assert checks == ["ok: 10 entries, no problems found\n", "ok: 7 entries, no problems found\n"]
 
 
 def test_set_beats_the_file(project):
