@@ -64,11 +64,15 @@ def add_parser(sub: Any, registry_flags: Any, global_flags: Any) -> None:
 def sqlite_queues(entries: list[Entry]) -> dict[str, QueueRef]:
     """Every queue.queue entry on a queue.driver.sqlite driver, by entry id."""
     from .kinds.queue import QueueKind, SqliteDriverKind
+    from .kinds.sql import SQLiteKind
+    databases = {e.id: str(decode(e, SQLiteKind.config)[0].file)
+                 for e in entries if e.kind == "db.sql.sqlite"}
     files = {}
     for e in entries:
         if e.kind == DRIVER_KIND:
             cfg, _ = decode(e, SqliteDriverKind.config)
-            files[e.id] = str(cfg.file)
+            # `database:` mode keeps the queue table in that database's file.
+            files[e.id] = databases.get(cfg.database, "") if cfg.database else str(cfg.file)
     out = {}
     for e in entries:
         if e.kind != "queue.queue":

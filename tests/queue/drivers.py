@@ -43,3 +43,18 @@ def _sqlite_options(max_length: int, publish_timeout: float) -> Any:
 SQLITE = DriverCase(name="sqlite", make=_sqlite, options=_sqlite_options, durable=True)
 
 DRIVER_CASES = [MEMORY, SQLITE]
+
+
+def _sqlite_in_database(tmp_path: Path) -> Driver:
+    # `database:` mode: the queue table in an app database, written through its writer.
+    from wippy.queue.sqlite import SqliteDriver
+    from wippy.sql import Database
+    n = len(list(tmp_path.glob("app-*.db")))
+    db = Database("test:db", str(tmp_path / f"app-{n}.db"), stop_timeout=2)
+    return SqliteDriver("test:sqlite", "", poll_interval=0.2, database=db)
+
+
+SQLITE_IN_DATABASE = DriverCase(name="sqlite-database", make=_sqlite_in_database,
+                                options=_sqlite_options, durable=True)
+
+DRIVER_CASES = [MEMORY, SQLITE, SQLITE_IN_DATABASE]

@@ -91,3 +91,40 @@ def test_runtime_on_the_default_file_publishes_durably(tmp_path, monkeypatch):
 
     asyncio.run(main())
     assert stored("done") == 30     # still there after the runtime stopped
+
+
+def test_database_mode_keeps_the_queues_in_the_apps_database(tmp_path):
+    from wippy.kinds.sql import KINDS as SQL_KINDS
+    kinds = merge(QUEUE_KINDS, CONSUMER_KINDS, FUNCTION_KINDS, SQL_KINDS)
+    both = [entry("db", "db.sql.sqlite", file=str(tmp_path / "app.db")),
+            entry("driver", "queue.driver.sqlite", database="db", file="x.db")]
+    with pytest.raises(ConfigErrors) as exc:
+        prepare(both, kinds, MODULES)
+    assert "not both" in str(exc.value)
+
+    path = tmp_path / "app.db"
+    entries = [
+        entry("db", "db.sql.sqlite", file=str(path), lifecycle={"auto_start": True}),
+        entry("driver", "queue.driver.sqlite", database="db", poll_interval="50ms",
+              lifecycle={"auto_start": True}),
+        entry("tasks", "queue.queue", driver="driver"),
+        entry("done", "queue.queue", driver="driver"),
+        entry("worker", "function.lua", source=HANDLER, method="main", modules=["queue"]),
+        entry("consumer", "queue.consumer", queue="tasks", func="worker",
+              lifecycle={"auto_start": True}),
+    ]
+
+    def stored(queue):
+        with sqlite3.connect(path) as conn:
+            return conn.execute("SELECT count(*) FROM wippy_queue_message WHERE queue = ?",
+                                (queue,)).fetchone()[0]
+
+    async def main():
+        async with Runtime(entries, kinds=kinds, modules=MODULES) as rt:
+            for i in range(20):
+                await rt.objects["app:tasks"].publish({"id": i})
+            await wait_until(lambda: stored("done") == 20, what="20 done rows in app.db")
+            assert rt.objects["app:driver"].path == str(path)   # no queue file of its own
+
+    asyncio.run(main())
+    assert stored("done") == 20 and stored("tasks") == 0

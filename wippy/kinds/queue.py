@@ -10,6 +10,7 @@ from ..registry.entry import Entry
 from ..queue import DeadLetter, Driver, MemoryDriver, MemoryQueueOptions, Queue, RetryPolicy
 from ..queue.sqlite import SqliteDriver, SqliteQueueOptions
 from ..queue.sqlite_store import StoreSettings
+from ..sql import Database
 from .base import BuildContext, Kind
 
 CODECS = ("json/plain", "application/msgpack")
@@ -40,6 +41,9 @@ DEFAULT_QUEUE_FILE = "./data/queues.db"
 class SqliteDriverConfig:
     file: str = spec(DEFAULT_QUEUE_FILE, doc="relative to the working directory (the project "
                                              "directory, where wippy.lock is)")
+    database: str = spec("", ref="db.sql.sqlite",
+                         doc="keep the queues in this database's file, through its writer "
+                             "(instead of `file`)")
     lease: float = spec(30.0, duration=True, min=0.05,
                         doc="visibility timeout; extended while a handler still runs")
     poll_interval: float = spec(1.0, duration=True, min=0.01,
@@ -61,6 +65,9 @@ class SqliteDriverKind(Kind):
     summary = "Durable queues in one SQLite file; at-least-once across crashes and restarts."
 
     def validate(self, entry: Entry, cfg: SqliteDriverConfig) -> list:
+        if cfg.database and "file" in entry.data:
+            return [("database", "give either `file` (a queue file of its own) or "
+                                 "`database` (a db.sql.sqlite entry), not both")]
         if not str(cfg.file).strip():
             return [("file", f"queue file path is empty; leave `file` out for "
                              f"{DEFAULT_QUEUE_FILE} or give a path")]
@@ -68,10 +75,13 @@ class SqliteDriverKind(Kind):
 
     def build(self, entry: Entry, cfg: SqliteDriverConfig, ctx: BuildContext) -> SqliteDriver:
         settings = StoreSettings(cfg.synchronous, int(cfg.busy_timeout * 1000))
+        database = None
+        if cfg.database:
+            database = ctx.get(cfg.database, Database)
         return SqliteDriver(entry.id, str(cfg.file), lease=cfg.lease,
                             poll_interval=cfg.poll_interval,
                             max_message_size=cfg.max_message_size, claim_batch=cfg.claim_batch,
-                            settings=settings, log=ctx.logger(entry.id))
+                            settings=settings, log=ctx.logger(entry.id), database=database)
 
 
 @dataclass

@@ -32,6 +32,7 @@ from .driver import Driver, Subscription
 from .errors import QueueFull, queue_closed, queue_not_found
 from .message import Delivery, Message
 from .sqlite_claims import Receipt, SqliteSubscription, SqliteQueue
+from .sqlite_shared import DatabaseWriter, create_schema
 from .sqlite_store import (ACK_OP, CLAIM_OP, EXTEND_OP, PUBLISH, RELEASE_OP, RETRY_OP, STOP,
                            Op, StoreSettings, Writer, open_file, read_counts)
 
@@ -75,8 +76,12 @@ class SqliteDriver(Driver):
     def __init__(self, entry_id: str, path: str, *, lease: float = 30.0,
                  poll_interval: float = 1.0, max_message_size: int = 1 << 20,
                  claim_batch: int = 64, settings: StoreSettings | None = None,
-                 log: logging.Logger | None = None):
+                 log: logging.Logger | None = None, database: Any = None):
         super().__init__(entry_id)
+        # `database`: a wippy.sql Database whose file and writer hold the queue table.
+        self.database = database
+        if database is not None:
+            path = database.path
         self.file = path                    # as configured: what error lines show
         self.path = os.path.abspath(path)
         self.lease = lease
@@ -137,6 +142,9 @@ class SqliteDriver(Driver):
             q.pending += 1
             self.jobs.put(Op(PUBLISH, (name, message.id, body, headers, message.attempts,
                                        message.last_error, 0), fut))
+            writer = self.writer
+        if writer is not None:
+            writer.notify()
         return True
 
     def publish_nowait(self, name: str, message: Message) -> None:
@@ -239,6 +247,8 @@ class SqliteDriver(Driver):
             if self.writer is None or self.closed:
                 return False
             self.jobs.put(op)
+            writer = self.writer
+        writer.notify()
         return True
 
     # -- consuming ---------------------------------------------------------------------
@@ -328,15 +338,27 @@ class SqliteDriver(Driver):
         if self.started:
             return
         loop = asyncio.get_running_loop()
-        conn = await asyncio.to_thread(open_file, self.path, self.settings, self.entry_id,
-                                       self.file)
+        if self.database is None:
+            conn = await asyncio.to_thread(open_file, self.path, self.settings, self.entry_id,
+                                           self.file)
+        elif self.database.memory:
+            raise WippyError(f"{self.entry_id}: database {self.database.entry_id} is "
+                             f":memory:; the queues need a file (give it a `file`, or use "
+                             f"`file` here instead of `database`)", INVALID, retryable=False)
+        else:
+            await self.database.start()   # its own start errors name the database entry
+            await create_schema(self.database)
         self.reader = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
                                       timeout=self.settings.busy_timeout_ms / 1000)
         self.loop = loop
         self._resync(read_counts(self.reader))
-        writer = Writer(conn, self.owner, int(self.lease * 1000), loop, self.jobs,
-                        self._after_commit, self._on_batch, self.count_lock,
-                        f"wippy-queue-{self.entry_id}")
+        if self.database is None:
+            writer = Writer(conn, self.owner, int(self.lease * 1000), loop, self.jobs,
+                            self._after_commit, self._on_batch, self.count_lock,
+                            f"wippy-queue-{self.entry_id}")
+        else:
+            writer = DatabaseWriter(self.database, self.owner, int(self.lease * 1000), loop,
+                                    self.jobs, self._after_commit, self._on_batch)
         with self.lock:
             self.writer = writer
             self.closed = False
@@ -388,6 +410,7 @@ class SqliteDriver(Driver):
             writer, self.writer = self.writer, None
             self.closed = True
             self.jobs.put(Op(STOP, ()))
+        writer.notify()
         if self._ticker is not None:
             self._ticker.cancel()
         for q in self.queues.values():

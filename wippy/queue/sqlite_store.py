@@ -189,6 +189,9 @@ class Writer(threading.Thread):
         self.finished: asyncio.Future = loop.create_future()
         self.commits = 0
 
+    def notify(self) -> None:
+        """Nothing to do: this thread blocks on the job queue itself."""
+
     def run(self) -> None:
         stopping = False
         try:
