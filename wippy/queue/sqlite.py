@@ -34,7 +34,8 @@ from .message import Delivery, Message
 from .sqlite_claims import Receipt, SqliteSubscription, SqliteQueue
 from .sqlite_shared import DatabaseWriter, create_schema
 from .sqlite_store import (ACK_OP, CLAIM_OP, EXTEND_OP, PUBLISH, RELEASE_OP, RETRY_OP, STOP,
-                           Op, StoreSettings, Writer, open_file, read_counts)
+                           Op, StoreSettings, Writer, json_default, decode_body, encode_body,
+                           open_file, read_counts)
 
 DEFAULT_MAX_LENGTH = 100_000
 WAKE_MARGIN = 0.005   # a retry timer fires this much after the row's visible_at
@@ -47,26 +48,6 @@ class SqliteQueueOptions:
                            doc="messages waiting (ready + delayed); 0 = the default, 100000")
     publish_timeout: float = spec(1.0, duration=True, min=0,
                                   doc="how long a publish into a full queue waits")
-
-
-def encode_body(body: Any) -> bytes:
-    """Bytes are kept as they are; anything else is JSON (a one-byte tag says which)."""
-    if isinstance(body, bytes):
-        return b"b" + body
-    return b"j" + json.dumps(body, ensure_ascii=False, separators=(",", ":"),
-                             default=_text).encode("utf-8", "replace")
-
-
-def _text(value: Any) -> Any:
-    if isinstance(value, bytes):   # nested bytes: JSON has no such type
-        return value.decode("utf-8", "replace")
-    raise TypeError(f"{type(value).__name__} cannot be stored in a queue message")
-
-
-def decode_body(raw: bytes) -> Any:
-    if raw[:1] == b"b":
-        return bytes(raw[1:])
-    return json.loads(raw[1:])
 
 
 class SqliteDriver(Driver):
@@ -128,7 +109,7 @@ class SqliteDriver(Driver):
         """Queue the insert if there is room; False when full. Never blocks."""
         q = self._queue(name)
         body = encode_body(message.body)
-        headers = json.dumps(message.headers, separators=(",", ":"), default=_text)
+        headers = json.dumps(message.headers, separators=(",", ":"), default=json_default)
         size = len(body) + len(headers)
         if size > self.max_message_size:
             raise WippyError(f"message too large: {size} bytes, the limit is "

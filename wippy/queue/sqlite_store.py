@@ -15,6 +15,7 @@ processes can share one file.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import queue
@@ -280,6 +281,26 @@ class Writer(threading.Thread):
                 value = conn.execute(EXTEND, (now + self.lease_ms, owner)).rowcount
             values.append(value)
         return values
+
+
+def encode_body(body: Any) -> bytes:
+    """Bytes are kept as they are; anything else is JSON (a one-byte tag says which)."""
+    if isinstance(body, bytes):
+        return b"b" + body
+    return b"j" + json.dumps(body, ensure_ascii=False, separators=(",", ":"),
+                             default=json_default).encode("utf-8", "replace")
+
+
+def json_default(value: Any) -> Any:
+    if isinstance(value, bytes):   # nested bytes: JSON has no such type
+        return value.decode("utf-8", "replace")
+    raise TypeError(f"{type(value).__name__} cannot be stored in a queue message")
+
+
+def decode_body(raw: bytes) -> Any:
+    if raw[:1] == b"b":
+        return bytes(raw[1:])
+    return json.loads(raw[1:])
 
 
 def read_counts(conn: sqlite3.Connection) -> dict[str, dict[str, int]]:
