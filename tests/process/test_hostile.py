@@ -147,3 +147,18 @@ def test_processes_moved_to_worker_threads_keep_every_function():
             assert out["v"]["echo"] == proc.pid and out["lookup"] == proc.pid
             assert "app:mover" in e._offloaded
     run(main())
+
+
+def test_a_process_that_eats_memory_fails_at_the_state_cap_and_others_go_on():
+    hog = r'''return {main = function()
+        local t = {}
+        for i = 1, 1e9 do t[i] = string.rep("x", 64) .. i end
+    end}'''
+    async def main():
+        async with processes({**DEFS, "app:hog": hog, "app:asker": ASKER}) as (e, host, call):
+            for _ in range(2):                   # the state is usable again after each
+                r = await asyncio.wait_for(host.spawn_entry("app:hog", []).done, 60)
+                assert r.error is not None and "not enough memory" in r.error.message
+                assert "64 MiB" in r.error.message
+                await echo_round_trip(host)
+    run(main())

@@ -84,6 +84,9 @@ class Process:
         err = result.error
         if err is not None and err.kind == "Unavailable" and "step ran too long" in err.message:
             err.message = STEP_TOO_LONG.format(limit=STEP_LIMIT)
+        elif err is not None and err.message == "not enough memory":
+            cap = getattr(engine, "_max_memory", 0) >> 20
+            err.message = OUT_OF_MEMORY.format(cap=cap)
         self._finish(result)
 
     def _finish(self, result: CallResult) -> None:
@@ -97,6 +100,10 @@ class Process:
         if self.task is not None and not self.task.done():
             self.kill_reason = self.kill_reason or reason
             self.task.cancel()
+
+
+OUT_OF_MEMORY = ("not enough memory: the Lua state this process ran on reached its cap "
+                 "({cap} MiB, shared by the calls and processes on that state)")
 
 
 def _error(message: str) -> Any:
