@@ -15,6 +15,8 @@ from pathlib import Path
 
 from tests.polling import poll_until
 
+from .conftest import WippyProcess, free_port
+
 SUITE = Path(__file__).resolve().parent / "process_suite"
 CHECKS = ["pid", "send/listen/message", "inbox", "spawn_monitored/EXIT", "monitor/unmonitor",
           "links/LINK_DOWN", "cancel/CANCEL", "registry", "errors", "exec/builder",
@@ -24,16 +26,13 @@ CHECKS = ["pid", "send/listen/message", "inbox", "spawn_monitored/EXIT", "monito
 def test_every_documented_function_and_event_under_wippy_run(tmp_path):
     project = tmp_path / "suite"
     shutil.copytree(SUITE / "src", project / "src")
-    # A short stop_timeout: the echo left running ignores CANCEL and must be terminated.
-    index = project / "src" / "_index.yaml"
-    index.write_text(index.read_text().replace(
-        "    lifecycle:\n      auto_start: true\n\n  - name: suite\n",
-        "    lifecycle:\n      auto_start: true\n      stop_timeout: 2s\n\n  - name: suite\n", 1))
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     subprocess.run([sys.executable, "-m", "wippy", "init"], cwd=project, check=True,
                    capture_output=True, env=env)
+    port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "wippy", "run", "--set",
-                             "logger.encoding=json"], cwd=project, stdout=subprocess.DEVNULL,
+                             "logger.encoding=json", "-o", f"app:gateway:addr=127.0.0.1:{port}"],
+                            cwd=project, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True, env=env)
     lines: list[str] = []
 
@@ -73,3 +72,25 @@ def test_every_documented_function_and_event_under_wippy_run(tmp_path):
     assert code == 0, text
     assert "stop timed out" not in text
     assert 0.9 < took < 6, f"stop took {took:.1f} s:\n{text}"   # a 1 s grace, then terminate
+
+
+def test_a_function_behind_http_spawns_sends_and_execs(tmp_path):
+    import httpx
+
+    project = tmp_path / "suite"
+    shutil.copytree(SUITE / "src", project / "src")
+    subprocess.run([sys.executable, "-m", "wippy", "init"], cwd=project, check=True,
+                   capture_output=True)
+    wippy = WippyProcess(project, free_port())
+    try:
+        wippy.wait_ready()
+        r = httpx.get(wippy.url + "/spawn", timeout=10)
+        assert r.status_code == 200, r.text
+        assert r.json() == {"doubled": 42, "echo_is_pid": True, "sent": True,
+                            "monitored_err": "Invalid", "timer": True}
+    finally:
+        wippy.signal(signal.SIGTERM)
+        try:
+            assert wippy.wait(20) == 0, wippy.logs
+        finally:
+            wippy.kill()
