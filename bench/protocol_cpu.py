@@ -43,9 +43,9 @@ class Transport:
 
 
 async def app(scope, receive, send) -> None:
-    exchange = receive.__self__
-    exchange.take_body()
-    exchange.respond(202, [(b"content-type", b"application/json")], b'{"status":"queued"}')
+    fast = scope["wippy.fast"]
+    fast.take_body()
+    fast.respond(202, [(b"content-type", b"application/json")], b'{"status":"queued"}')
 
 
 async def run(request: bytes, n: int) -> float:

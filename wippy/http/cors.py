@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .types import responses_through_send
+
 OPTION_KEYS = {
     "cors.allow.origins": "allow_origins",
     "cors.allow.methods": "allow_methods",
@@ -133,5 +135,5 @@ class CorsMiddleware:
                 message["headers"] = [*message.get("headers", ()), *extra]
             await send(message)
 
-        await self.next(scope, receive, send_with_cors, params)
+        await self.next(responses_through_send(scope), receive, send_with_cors, params)
 

@@ -20,7 +20,7 @@ from typing import Any
 from ..aio import run_until
 from ..errors import WippyError
 from ..logs import fields
-from .exchange import Exchange
+from .types import FAST_PATH
 from .gate import Gate
 from .responses import new_request_id, send_error
 from .state import HttpCall
@@ -97,9 +97,9 @@ class Endpoint:
         if length > 0 or chunked:
             if length > self.max_body:
                 return await self._too_large(send)
-            # Our own server hands over a body that has fully arrived directly.
-            exchange = getattr(receive, "__self__", None)
-            taken = exchange.take_body() if type(exchange) is Exchange else None
+            # Our own server hands over a body that has fully arrived directly (types.py).
+            fast = scope.get(FAST_PATH)
+            taken = fast.take_body() if fast is not None else None
             if taken is not None:
                 if len(taken) > self.max_body:
                     return await self._too_large(send)

@@ -18,6 +18,7 @@ import logging
 from typing import Any
 
 from ..logs import fields
+from .types import FAST_PATH
 
 log = logging.getLogger("wippy.http")
 
@@ -51,6 +52,7 @@ class Exchange:
     def __init__(self, conn: Any, scope: dict, keep_alive: bool, expect_continue: bool):
         self.conn = conn
         self.scope = scope
+        scope[FAST_PATH] = self        # the app's declared fast path (types.py)
         self.keep_alive = keep_alive
         self.expect_continue = expect_continue
         self.is_head = scope["method"] == "HEAD"
