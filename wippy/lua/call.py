@@ -54,7 +54,7 @@ class Call:
     """Per-invocation context handed to module host functions and async ops."""
 
     __slots__ = ("fdef", "objects", "http", "delivery", "state", "deadline",
-                 "worker", "_deferred", "co", "handle", "extras", "effects", "engine")
+                 "worker", "deferred", "co", "handle", "extras", "effects", "engine")
 
     def __init__(self, fdef: FunctionDef, objects: dict, deadline: float,
                  http: Any = None, delivery: Any = None, extras: dict | None = None):
@@ -66,7 +66,7 @@ class Call:
         self.state: dict[str, Any] = {}
         self.extras = extras or {}
         self.worker: LuaWorker | None = None
-        self._deferred: list[Callable[[], Awaitable[None]]] = []
+        self.deferred: list[Callable[[], Awaitable[None]]] = []   # cleanups; see defer()
         self.co = None       # lupa coroutine (touched only on the worker thread)
         self.handle = None   # the call's state handle inside Lua
         self.effects = False  # made a host call that changes something outside the call
@@ -94,14 +94,14 @@ class Call:
     def defer(self, fn: Callable[[], Awaitable[None] | None]) -> None:
         """Run `fn()` on the event loop when the call ends (e.g. release handles).
         It may return None (done) or an awaitable (awaited then)."""
-        self._deferred.append(fn)
+        self.deferred.append(fn)
 
     def run_deferred(self) -> Awaitable[None] | None:
         """Run the deferred cleanups; an awaitable for those that must wait, else None
         (the usual case: no coroutine, no await)."""
         waiting = []
-        while self._deferred:
-            fn = self._deferred.pop()
+        while self.deferred:
+            fn = self.deferred.pop()
             try:
                 pending = fn()
             except Exception:  # cleanup must never mask the call's outcome

@@ -193,12 +193,12 @@ class LuaEngine:
             return CallResult([], exc, raised=True)
         except asyncio.CancelledError:
             if inline:
-                worker._release(call)
+                worker.release(call)
             else:
                 worker.submit(call, CANCEL, None)   # release the Lua side on its own thread
             raise
         finally:
-            if call._deferred:
+            if call.deferred:   # most calls defer nothing: skip the method call
                 pending = call.run_deferred()
                 if pending is not None:
                     await pending

@@ -103,7 +103,7 @@ class LuaWorker:
             return self._step(call, kind, payload, time.monotonic() + slice_seconds)
         except Exception as exc:
             log.exception("Lua step failed for %s", call.entry_id)
-            self._release(call)
+            self.release(call)
             return Outcome(result=(False, f"internal error: {type(exc).__name__}"))
         finally:
             self.current = None
@@ -181,7 +181,7 @@ class LuaWorker:
             except BaseException as exc:  # never let the thread die
                 log.exception("Lua worker step failed for %s", call.entry_id)
                 outcome = Outcome(result=(False, f"internal error: {type(exc).__name__}"))
-                self._release(call)
+                self.release(call)
             self.current = None
             self.busy_since = 0.0
             self._deliver(fut, outcome)
@@ -192,7 +192,7 @@ class LuaWorker:
         crosses into Lua once; a start adds prepare() and the coroutine."""
         api, to_lua = self.api, self.converter.to_lua
         if kind == CANCEL:
-            self._release(call)
+            self.release(call)
             return Outcome(result=(False, "canceled"))
         if kind == START:
             fdef, args, deadline = payload
@@ -230,7 +230,7 @@ class LuaWorker:
             r = ()
         except Exception as exc:  # the coroutine itself failed outside the protected body
             api.leave()
-            self._release(call)
+            self.release(call)
             return Outcome(result=(False, f"Lua error: {exc}"))
         if type(r) is not tuple:
             r = (r,)
@@ -256,7 +256,7 @@ class LuaWorker:
             return Outcome(result=result)
         # The handler yielded something that is not a host request.
         api.leave()
-        self._release(call)
+        self.release(call)
         return Outcome(result=(False, "attempt to yield from outside a coroutine"))
 
     def _log_level(self, entry_id: str) -> int:
@@ -275,7 +275,8 @@ class LuaWorker:
         except ConversionError:
             return "error"
 
-    def _release(self, call: Call) -> None:
+    def release(self, call: Call) -> None:
+        """Forget a call on the Lua side (it ended, failed or was cancelled)."""
         if call.handle is not None:
             self.api.release(call.handle)
         call.co = call.handle = None
