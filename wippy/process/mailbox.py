@@ -67,7 +67,7 @@ class Mailbox:
         if w is not None and not w.done():
             w.set_result(None)
 
-    def _drain(self, room: int) -> list:
+    def _drain(self, room: int, call: Any) -> list:
         out = self._events or []
         self._events = None
         msgs = self._messages
@@ -76,15 +76,20 @@ class Mailbox:
                 item = msgs.popleft()
                 self.bytes -= item.pop()
                 out.append(item)
+        if out and call is not None:
+            call.effects = True
         return out
 
-    async def take(self, used: int, timeout: float | None, deadline: float) -> list[Any]:
+    async def take(self, used: int, timeout: float | None, deadline: float,
+                   call: Any = None) -> list[Any]:
         """What waits (events first, then messages while fewer than `capacity` are
         unread on the Lua side, `used`); if nothing does, wait for something or
-        `timeout` seconds (None: forever, up to `deadline`)."""
+        `timeout` seconds (None: forever, up to `deadline`). Taking marks `call` as
+        having effects: a taken message cannot be put back, so a preempted process must
+        not be re-run from its start (see LuaEngine.call)."""
         room = max(0, self.capacity - used)
         if self._events or (room and self._messages):
-            return self._drain(room)
+            return self._drain(room, call)
         loop = asyncio.get_running_loop()
         now = loop.time()
         end = deadline if timeout is None else min(deadline, now + timeout)
@@ -100,7 +105,7 @@ class Mailbox:
             self._waiter = None
         if loop.time() >= deadline and not self._events:
             raise asyncio.TimeoutError
-        return self._drain(room)
+        return self._drain(room, call)
 
 
 def _expire(fut: asyncio.Future) -> None:

@@ -39,8 +39,8 @@ class Relations:
 
 
 class Process:
-    __slots__ = ("pid", "host", "fdef", "args", "mailbox", "rel", "trap_links", "task", "done",
-                 "result", "kill_reason", "parent", "__weakref__")
+    __slots__ = ("pid", "host", "fdef", "args", "mailbox", "rel", "trap_links", "task", "_done",
+                 "result", "kill_reason", "parent", "started", "__weakref__")
 
     def __init__(self, pid: str, host: "ProcessHost", fdef: FunctionDef, args: list,
                  capacity: int, parent: str | None = None):
@@ -53,9 +53,19 @@ class Process:
         self.rel: Relations | None = None   # made on first link/monitor/name: most have none
         self.trap_links = False
         self.task: asyncio.Task | None = None
-        self.done: asyncio.Future = asyncio.get_running_loop().create_future()
+        self._done: asyncio.Future | None = None   # made when someone waits for the end
         self.result: CallResult | None = None
         self.kill_reason: str | None = None
+        self.started = False
+
+    @property
+    def done(self) -> asyncio.Future:
+        """A future of the process's CallResult (done already if it ended)."""
+        if self._done is None:
+            self._done = asyncio.get_running_loop().create_future()
+            if self.result is not None:
+                self._done.set_result(self.result)
+        return self._done
 
     def relations(self) -> Relations:
         if self.rel is None:
@@ -64,14 +74,9 @@ class Process:
 
     def start(self) -> None:
         self.task = asyncio.get_running_loop().create_task(self._run())
-        self.task.add_done_callback(self._after)
-
-    def _after(self, task: asyncio.Task) -> None:
-        # Terminated before its first step ran: _run never started, so end it here.
-        if not self.done.done():
-            self._finish(CallResult([], _error(self.kill_reason or "terminated"), raised=True))
 
     async def _run(self) -> None:
+        self.started = True
         engine = self.host.engine
         try:
             result = await engine.call(self.fdef, self.args, budget=self.fdef.budget or LIFETIME,
@@ -90,16 +95,20 @@ class Process:
         self._finish(result)
 
     def _finish(self, result: CallResult) -> None:
+        if self.result is not None:
+            return
         self.result = result
         self.host.exited(self, result)
-        if not self.done.done():
-            self.done.set_result(result)
+        if self._done is not None and not self._done.done():
+            self._done.set_result(result)
 
     def kill(self, reason: str) -> None:
         """Terminate now: the Lua call is cancelled wherever it waits."""
         if self.task is not None and not self.task.done():
             self.kill_reason = self.kill_reason or reason
             self.task.cancel()
+            if not self.started:   # its coroutine will never run: end it here
+                self._finish(CallResult([], _error(self.kill_reason), raised=True))
 
 
 OUT_OF_MEMORY = ("not enough memory: the Lua state this process ran on reached its cap "

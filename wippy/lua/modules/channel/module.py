@@ -17,6 +17,18 @@ DEADLOCK = ("every coroutine of this call is blocked on a channel and nothing ca
             "them (no timer, no process inbox): deadlock")
 
 
+async def _sleep(call, timeout):
+    """A function's wait: only a timer can wake it."""
+    if timeout is None:
+        raise WippyError(DEADLOCK, INVALID, retryable=False)
+    loop = asyncio.get_running_loop()
+    if loop.time() + timeout > call.deadline:
+        await asyncio.sleep(max(0.0, call.deadline - loop.time()))
+        raise asyncio.TimeoutError
+    await asyncio.sleep(timeout)
+    return []
+
+
 class ChannelModule(LuaModule):
     name = "channel"
     global_ = True
@@ -25,21 +37,11 @@ class ChannelModule(LuaModule):
     lua = resources.files(__package__).joinpath("channel.lua").read_text()
 
     def async_ops(self):
-        async def wait(call, timeout, unread):
+        def wait(call, timeout, unread):
+            # Returns the awaitable itself (no coroutine frame of its own): an idle
+            # process is parked here, and every frame is memory and GC work per process.
             proc = call.extras.get("process") if call.extras else None
             if proc is not None:
-                # Taking from a mailbox cannot be undone: a process that did must not be
-                # re-run from the start if it is later preempted (see LuaEngine.call).
-                items = await proc.mailbox.take(unread, timeout, call.deadline)
-                if items:
-                    call.effects = True
-                return items
-            if timeout is None:
-                raise WippyError(DEADLOCK, INVALID, retryable=False)
-            loop = asyncio.get_running_loop()
-            if loop.time() + timeout > call.deadline:
-                await asyncio.sleep(max(0.0, call.deadline - loop.time()))
-                raise asyncio.TimeoutError
-            await asyncio.sleep(timeout)
-            return []
+                return proc.mailbox.take(unread, timeout, call.deadline, call)
+            return _sleep(call, timeout)
         return {"channel.wait": wait}
