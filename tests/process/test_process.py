@@ -138,3 +138,52 @@ def test_registry_cancel_terminate_and_errors():
             done = await asyncio.wait_for(sleeper.done, 5)
             assert done.error is not None and "terminated" in done.error.message
     run(main())
+
+
+def test_upgrade_keeps_pid_and_mailbox_and_runs_the_new_definition():
+    v1 = r'''
+    return {main = function(state)
+        state = state or {n = 0, pids = {}}
+        state.n = state.n + 1
+        state.pids[#state.pids + 1] = process.pid()
+        if state.n < 3 then process.upgrade(nil, state) end    -- the same definition again
+        process.upgrade("app:v2", state)                        -- then a new one
+    end}'''
+    v2 = r'''
+    return {main = function(state)
+        local msg = process.inbox():receive()                   -- sent before the upgrades
+        return {n = state.n, pids = state.pids, pid = process.pid(), got = msg:payload():data()}
+    end}'''
+    async def main():
+        async with processes({**DEFS, "app:v1": v1, "app:v2": v2}) as (engine, host, call):
+            proc = host.spawn_entry("app:v1", [])
+            proc.mailbox.put(["m", "t", None, "kept"])
+            r = await asyncio.wait_for(proc.done, 5)
+            assert r.error is None, r.error
+            out = r.values[0]
+            assert out["n"] == 3 and out["pids"] == [proc.pid] * 3 and out["pid"] == proc.pid
+            assert out["got"] == "kept"
+            r = await call('return {main = function() local ok, err = pcall(process.upgrade, nil) '
+                           'return {tostring(err)} end}')
+            assert "no process context" in r.values[0][0]
+    run(main())
+
+
+def test_spawner_context_reaches_the_child_through_ctx():
+    child = r'''
+    local ctx = require("ctx")
+    return {main = function() return {rid = ctx.get("request_id"), all = ctx.all()} end}'''
+    parent = r'''
+    return {main = function()
+        local sp = process.with_context({request_id = "r-1"}):with_context({user = "ann"})
+        local pid = assert(sp:spawn_monitored("app:child", "app:processes"))
+        local ev = process.events():receive()
+        return ev.result.value
+    end}'''
+    async def main():
+        async with processes({**DEFS, "app:child": child, "app:parent": parent},
+                             modules=("time", "ctx")) as (engine, host, call):
+            r = await asyncio.wait_for(host.spawn_entry("app:parent", []).done, 5)
+            assert r.error is None, r.error
+            assert r.values[0] == {"rid": "r-1", "all": {"request_id": "r-1", "user": "ann"}}
+    run(main())

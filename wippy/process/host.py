@@ -47,7 +47,7 @@ class ProcessHost:
         self.running = True
 
     def spawn(self, fdef: FunctionDef, args: list, parent: Process | None = None,
-              link: bool = False, monitor: bool = False) -> Process:
+              link: bool = False, monitor: bool = False, extras: dict | None = None) -> Process:
         if not self.running:
             raise WippyError(f"process host {self.entry_id} is not running", UNAVAILABLE,
                              retryable=True)
@@ -55,7 +55,7 @@ class ProcessHost:
             raise WippyError(f"process host {self.entry_id} already runs {self.max_processes} "
                              "processes (its limit); spawn refused", UNAVAILABLE, retryable=True)
         proc = Process(new_pid(self.entry_id), self, fdef, args, self.mailbox_size,
-                       parent.pid if parent else None)
+                       parent.pid if parent else None, extras)
         self.procs[proc.pid] = proc
         self.node.procs[proc.pid] = proc
         if parent is not None and link:
@@ -66,12 +66,18 @@ class ProcessHost:
         return proc
 
     def spawn_entry(self, entry_id: str, args: list, parent: Process | None = None,
-                    link: bool = False, monitor: bool = False) -> Process:
+                    link: bool = False, monitor: bool = False,
+                    extras: dict | None = None) -> Process:
+        fdef = self.definition(entry_id)
+        return self.spawn(fdef, args, parent, link, monitor, extras)
+
+    def definition(self, entry_id: str) -> FunctionDef:
+        """The process.lua entry `entry_id`, or NotFound."""
         fdef = self.node.defs.get(entry_id)
         if fdef is None:
             what = "is not a process.lua entry" if entry_id in self.objects else "does not exist"
             raise WippyError(f"cannot spawn {entry_id!r}: it {what}", NOT_FOUND, retryable=False)
-        return self.spawn(fdef, args, parent, link, monitor)
+        return fdef
 
     def exited(self, proc: Process, result: CallResult) -> None:
         self.procs.pop(proc.pid, None)

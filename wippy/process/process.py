@@ -40,10 +40,11 @@ class Relations:
 
 class Process:
     __slots__ = ("pid", "host", "fdef", "args", "mailbox", "rel", "trap_links", "task", "_done",
-                 "result", "kill_reason", "parent", "started", "__weakref__")
+                 "result", "kill_reason", "parent", "started", "extras", "upgrade_to",
+                 "__weakref__")
 
     def __init__(self, pid: str, host: "ProcessHost", fdef: FunctionDef, args: list,
-                 capacity: int, parent: str | None = None):
+                 capacity: int, parent: str | None = None, extras: dict | None = None):
         self.pid = pid
         self.host = host
         self.fdef = fdef
@@ -57,6 +58,8 @@ class Process:
         self.result: CallResult | None = None
         self.kill_reason: str | None = None
         self.started = False
+        self.extras = extras                 # more call extras (the spawner's context)
+        self.upgrade_to: tuple | None = None   # (FunctionDef, args) set by process.upgrade
 
     @property
     def done(self) -> asyncio.Future:
@@ -79,8 +82,17 @@ class Process:
         self.started = True
         engine = self.host.engine
         try:
-            result = await engine.call(self.fdef, self.args, budget=self.fdef.budget or LIFETIME,
-                                       extras={"process": self, "step_limit": STEP_LIMIT})
+            while True:
+                extras = {"process": self, "step_limit": STEP_LIMIT}
+                if self.extras:
+                    extras.update(self.extras)
+                result = await engine.call(self.fdef, self.args,
+                                           budget=self.fdef.budget or LIFETIME, extras=extras)
+                if self.upgrade_to is None:
+                    break
+                # process.upgrade: the same PID, mailbox, links and names run on
+                self.fdef, self.args = self.upgrade_to
+                self.upgrade_to = None
         except asyncio.CancelledError:
             result = CallResult([], _error(self.kill_reason or "terminated"), raised=True)
         except Exception as exc:   # never leave monitors waiting

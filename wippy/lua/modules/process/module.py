@@ -17,6 +17,7 @@ from ....process.node import node_of
 from ....process.host import ProcessHost
 from ....process.size import message_size
 from ..base import LuaModule, LuaRaise
+from ..funcs.module import CONTEXT
 
 OFF_LOOP = "\0off-loop"
 
@@ -51,20 +52,26 @@ def _ops() -> dict[str, Any]:
         target.mailbox.put(["m", topic, me.pid if me else None, payload], message_size(payload))
         return True
 
-    def spawn(call, entry_id, host_id, mode, args):
+    def spawn(call, entry_id, host_id, mode, args, context=None):
         me = _me(call)
         link, monitor = "l" in mode, "m" in mode
         if (link or monitor) and me is None:
             _need_me(call, "spawn_linked" if link else "spawn_monitored")
-        proc = _host(call, host_id).spawn_entry(entry_id, list(args or []), me, link, monitor)
+        # Context values flow down, as through funcs: the caller's, then the spawner's.
+        inherited = call.extras.get(CONTEXT) if call.extras else None
+        if context:
+            inherited = {**(inherited or {}), **context}
+        extras = {CONTEXT: inherited} if inherited else None
+        proc = _host(call, host_id).spawn_entry(entry_id, list(args or []), me, link, monitor,
+                                                extras)
         return proc.pid
 
-    def spawn_with(call, entry_id, host_id, mode, args, name, messages):
+    def spawn_with(call, entry_id, host_id, mode, args, name, messages, context):
         node = node_of(call.objects)
         if name is not None and name in node.names:
             raise WippyError(f"name {name!r} is already registered to {node.names[name]}",
                              "AlreadyExists", retryable=False)
-        pid_ = spawn(call, entry_id, host_id, mode, args)
+        pid_ = spawn(call, entry_id, host_id, mode, args, context)
         if name is not None:
             node.register(name, pid_)
         proc = node.procs[pid_]
@@ -95,6 +102,12 @@ def _ops() -> dict[str, Any]:
             return True
         return op
 
+    def upgrade(call, entry_id, args):
+        me = _need_me(call, "upgrade")
+        fdef = me.fdef if entry_id is None else me.host.definition(entry_id)
+        me.upgrade_to = (fdef, list(args or []))
+        return True
+
     def set_trap(call, value):
         _need_me(call, "set_options").trap_links = bool(value)
         return True
@@ -119,7 +132,7 @@ def _ops() -> dict[str, Any]:
             "link": relation(links.link, "link"), "unlink": relation(links.unlink, "unlink"),
             "monitor": relation(links.monitor, "monitor"),
             "unmonitor": relation(links.unmonitor, "unmonitor"),
-            "set_trap": set_trap, "get_trap": get_trap, "register": register,
+            "upgrade": upgrade, "set_trap": set_trap, "get_trap": get_trap, "register": register,
             "lookup": lookup, "unregister": unregister}
 
 
@@ -137,7 +150,7 @@ class ProcessModule(LuaModule):
     name = "process"
     global_ = True
     effects = ("send", "spawn", "terminate", "cancel", "link", "unlink", "monitor",
-               "unmonitor", "set_trap", "register", "unregister", "exec")
+               "unmonitor", "set_trap", "register", "unregister", "exec", "upgrade")
     lua = resources.files(__package__).joinpath("process.lua").read_text()
 
     def host_functions(self):

@@ -119,6 +119,17 @@ return function(host, lib)
         return lib.await("process.exec", id, host_id, {...})
     end
 
+    -- process.upgrade(id|nil, ...): this call ends here and the new definition (nil: the
+    -- same) starts with `...`, keeping the PID, mailbox, links and names.
+    function M.upgrade(id, ...)
+        if id ~= nil and type(id) ~= "string" then
+            error("process.upgrade: id must be a process.lua entry id or nil", 2)
+        end
+        local ok, err = call("upgrade", id, {...})
+        if not ok then error(err, 2) end
+        error(lib.error("Canceled", "process upgrading", false), 0)
+    end
+
     function M.terminate(dest) return call("terminate", dest) end
     function M.cancel(dest, reason)
         return call("cancel", dest, reason ~= nil and tostring(reason) or nil)
@@ -192,7 +203,7 @@ return function(host, lib)
             if type(id) ~= "string" or type(host_id) ~= "string" then
                 return nil, lib.error("Invalid", "spawn: id and host are required strings", false)
             end
-            return call("spawn_with", id, host_id, mode, {...}, b.name, b.messages)
+            return call("spawn_with", id, host_id, mode, {...}, b.name, b.messages, b.context)
         end
     end
     SB.spawn, SB.spawn_monitored = sb_spawn(""), sb_spawn("m")
