@@ -19,7 +19,7 @@ from .conftest import WippyProcess, free_port
 
 SUITE = Path(__file__).resolve().parent / "process_suite"
 CHECKS = ["pid", "send/listen/message", "inbox", "spawn_monitored/EXIT", "monitor/unmonitor",
-          "links/LINK_DOWN", "cancel/CANCEL", "registry", "errors", "exec/builder",
+          "links/LINK_DOWN", "cancel/CANCEL", "registry", "errors", "exec/builder", "upgrade",
           "channels", "timers"]
 
 

@@ -119,6 +119,12 @@ local function main()
     process.send(b, "stop")
     ok("exec/builder")
 
+    -- upgrade: the same PID runs app:double, whose result its monitor sees
+    local up = process.spawn_monitored("app:upgrader", H, 50)
+    ev = within(events)
+    assert(ev.kind == "EXIT" and ev.from == up and ev.result.value == 100, tostring(ev.result.error))
+    ok("upgrade")
+
     -- channels and coroutine.spawn
     local jobs, results = channel.new(10), channel.new(10)
     for i = 1, 3 do
