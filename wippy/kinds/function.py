@@ -84,7 +84,8 @@ class FunctionKind(Kind):
 
     def build(self, entry: Entry, cfg: FunctionConfig, ctx: BuildContext) -> FunctionDef:
         return ctx.lua.define(entry.id, cfg.source, cfg.method, cfg.modules,
-                              budget=cfg.limits.timeout, imports=library_imports(cfg, ctx))
+                              budget=cfg.limits.timeout, imports=library_imports(cfg, ctx),
+                              source_file=entry.source_files.get("data.source"))
 
 
 @dataclass
@@ -104,7 +105,8 @@ class LibraryKind(Kind):
         return check_lua(entry, cfg)
 
     def build(self, entry: Entry, cfg: LibraryConfig, ctx: BuildContext) -> LibraryDef:
-        return ctx.lua.library(entry.id, cfg.source, cfg.modules, library_imports(cfg, ctx))
+        return ctx.lua.library(entry.id, cfg.source, cfg.modules, library_imports(cfg, ctx),
+                               source_file=entry.source_files.get("data.source"))
 
 
 KINDS = [FunctionKind(), LibraryKind()]

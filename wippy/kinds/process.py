@@ -54,7 +54,8 @@ class ProcessKind(Kind):
         # Steps start on the event loop like any call (a message costs no thread hop);
         # one that holds it too long moves the entry to worker threads (wippy/process).
         fdef = ctx.lua.define(entry.id, cfg.source, cfg.method, cfg.modules, budget=budget,
-                              inline=True, imports=library_imports(cfg, ctx))
+                              inline=True, imports=library_imports(cfg, ctx),
+                              source_file=entry.source_files.get("data.source"))
         node_of(ctx.objects).defs[entry.id] = fdef   # what process.spawn may start
         return fdef
 

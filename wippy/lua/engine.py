@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from typing import Any
 
@@ -24,6 +25,9 @@ from .typed import compile as compile_typed
 from .worker import CANCEL, RESUME, START, LuaWorker
 
 log = logging.getLogger("wippy.lua")
+
+# "app:create_task:22: attempt to ..." -> entry id, line (ids are ns:name, names may hold ".")
+_CHUNK_LINE = re.compile(r"([\w.-]+:[\w.-]+):(\d+):")
 
 DEFAULT_BUDGET = 5.0
 HARD_GRACE = 2.0          # a step still running this long past its deadline is stuck
@@ -58,6 +62,7 @@ class LuaEngine:
         self.inline = inline
         self._inline: LuaWorker | None = None
         self._offloaded: set[str] = set()   # entries moved off the event loop
+        self._source_files: dict[str, str] = {}   # entry id -> file its source came from
         self._checker = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._rr = 0
@@ -106,9 +111,12 @@ class LuaEngine:
 
     def define(self, entry_id: str, source: str, method: str, modules: list[str] | tuple = (),
                budget: float | None = None, inline: bool = True,
-               imports: dict[str, LibraryDef] | None = None) -> FunctionDef:
-        """`imports`: alias -> library (see `library`), reached with `require(alias)`."""
+               imports: dict[str, LibraryDef] | None = None,
+               source_file: str | None = None) -> FunctionDef:
+        """`imports`: alias -> library (see `library`), reached with `require(alias)`.
+        `source_file`: the file the source came from, named in errors instead of the id."""
         self._check_modules(modules)
+        self._name_source(entry_id, source_file)
         # Typed Lua (docs/lua-types.md) is compiled here, once per definition: calls
         # and workers only ever see plain Lua, with every line where the user wrote it.
         if isinstance(source, str):
@@ -117,12 +125,29 @@ class LuaEngine:
                            tuple(sorted((imports or {}).items())))
 
     def library(self, entry_id: str, source: str, modules: list[str] | tuple = (),
-                imports: dict[str, LibraryDef] | None = None) -> LibraryDef:
+                imports: dict[str, LibraryDef] | None = None,
+                source_file: str | None = None) -> LibraryDef:
         """A library.lua entry: its own modules and imports, nothing of its importers'."""
         self._check_modules(modules)
+        self._name_source(entry_id, source_file)
         if isinstance(source, str):
             source = compile_typed(source, entry_id)
         return LibraryDef(entry_id, source, tuple(modules), tuple(sorted((imports or {}).items())))
+
+    def _name_source(self, entry_id: str, source_file: str | None) -> None:
+        """Lua names a chunk by its entry id ("app:create_task:22: ..."); a raised error
+        that starts there is reported with the user's file instead (src/create_task.lua:22)."""
+        if source_file:
+            self._source_files[entry_id] = source_file
+
+    def where(self, message: str) -> str:
+        """`message` with a leading "<entry id>:<line>:" replaced by "<file>:<line>:"."""
+        m = _CHUNK_LINE.match(message)
+        if m:
+            path = self._source_files.get(m.group(1))
+            if path:
+                return f"{path}:{m.group(2)}:{message[m.end():]}"
+        return message
 
     def _check_modules(self, modules: list[str] | tuple) -> None:
         unknown = [m for m in modules if m not in self.modules]
@@ -252,8 +277,7 @@ class LuaEngine:
             log.exception("host operation %s failed in %s", outcome.op, call.entry_id)
             return False, WippyError(f"internal error in {outcome.op}", INTERNAL).to_plain()
 
-    @staticmethod
-    def _result(call: Call, result: tuple[bool, Any]) -> CallResult:
+    def _result(self, call: Call, result: tuple[bool, Any]) -> CallResult:
         ok, value = result
         if not ok:
             if isinstance(value, dict):
@@ -263,6 +287,8 @@ class LuaEngine:
                 err = value
             else:
                 err = WippyError(str(value), INTERNAL)
+            if self._source_files:
+                err.message = self.where(err.message)
             return CallResult([], err, raised=True)
         values = value if isinstance(value, list) else []
         err = None
