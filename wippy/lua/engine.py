@@ -61,6 +61,7 @@ class LuaEngine:
                 self._op_effects[name] = name.partition(".")[2].startswith(prefixes)
         self.inline = inline
         self._inline: LuaWorker | None = None
+        self._inline_states: dict[str, LuaWorker] = {}   # named loop states (see _inline_for)
         self._offloaded: set[str] = set()   # entries moved off the event loop
         self._source_files: dict[str, str] = {}   # entry id -> file its source came from
         self._checker = None
@@ -200,7 +201,7 @@ class LuaEngine:
                   and fdef.entry_id not in self._offloaded)
         call = Call(fdef, self.objects, self._loop.time() + budget, http, delivery, extras)
         call.engine = self
-        worker = self._inline if inline else await self._worker()
+        worker = self._inline_for(extras) if inline else await self._worker()
         try:
             # Inline steps are plain calls: no coroutine per step.
             start = (fdef, args, call.deadline)
@@ -234,6 +235,23 @@ class LuaEngine:
                 return await self.call(fdef, args, http=http, delivery=delivery,
                                        budget=budget, extras=extras)
         return self._result(call, outcome.result)
+
+    def _inline_for(self, extras: dict | None) -> LuaWorker:
+        """The loop's Lua state for this call: the shared one, or the one named by
+        `extras["lua_state"]` (made on first use, capped at `extras["lua_state_memory"]`).
+        Processes have their own: thousands of idle coroutines in the state HTTP
+        handlers use would fill its memory cap and make every collection there walk them
+        (docs/process-model.md)."""
+        name = extras.get("lua_state") if extras else None
+        if name is None:
+            return self._inline
+        worker = self._inline_states.get(name)
+        if worker is None:
+            memory = extras.get("lua_state_memory") or self._max_memory
+            worker = LuaWorker(-2 - len(self._inline_states), self.modules, memory, self._loop)
+            worker.boot_inline()
+            self._inline_states[name] = worker
+        return worker
 
     def _offload(self, fdef: FunctionDef) -> None:
         if fdef.entry_id not in self._offloaded:

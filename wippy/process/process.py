@@ -23,6 +23,7 @@ log = logging.getLogger("wippy.process")
 
 LIFETIME = 100 * 365 * 24 * 3600.0   # a process has no call deadline
 STEP_LIMIT = 5.0                     # seconds one step may run on a worker thread
+STATE_MEMORY = 512 << 20             # the loop's Lua state for processes (~4 KiB per idle one)
 STEP_TOO_LONG = ("a step ran too long without yielding (a loop that never waits?) and was "
                  "stopped: 20 ms on the event loop, then {limit:g} s on a worker thread")
 
@@ -83,7 +84,8 @@ class Process:
         engine = self.host.engine
         try:
             while True:
-                extras = {"process": self, "step_limit": STEP_LIMIT}
+                extras = {"process": self, "step_limit": STEP_LIMIT, "lua_state": "process",
+                          "lua_state_memory": STATE_MEMORY}
                 if self.extras:
                     extras.update(self.extras)
                 result = await engine.call(self.fdef, self.args,
@@ -103,7 +105,7 @@ class Process:
             err.message = STEP_TOO_LONG.format(limit=STEP_LIMIT)
         elif err is not None and err.message == "not enough memory":
             cap = getattr(engine, "_max_memory", 0) >> 20
-            err.message = OUT_OF_MEMORY.format(cap=cap)
+            err.message = OUT_OF_MEMORY.format(cap=cap, loop_cap=STATE_MEMORY >> 20)
         self._finish(result)
 
     def _finish(self, result: CallResult) -> None:
@@ -124,7 +126,8 @@ class Process:
 
 
 OUT_OF_MEMORY = ("not enough memory: the Lua state this process ran on reached its cap "
-                 "({cap} MiB, shared by the calls and processes on that state)")
+                 "({cap} MiB on a worker thread, {loop_cap} MiB for the processes on the "
+                 "event loop; shared by everything on that state)")
 
 
 def _error(message: str) -> Any:
