@@ -63,12 +63,11 @@ async def main(n: int, m: int) -> None:
                                                       budget=365 * 86400.0)
     host = ProcessHost("b:host", engine, node, objects, stop_timeout=1.0)
     await host.start()
-    lua = engine._inline.runtime
-
-    # warm up one of each shape, then measure
+    # warm up (this also boots the loop's Lua state for processes), then measure
     warm = host.spawn_entry("b:idle", [])
     while warm.mailbox._waiter is None:
         await asyncio.sleep(0)
+    lua = engine._inline_states["process"].runtime
     gc.collect()
     rss0, lua0 = rss(), lua.get_memory_used()
     t0 = time.perf_counter()
