@@ -1,9 +1,45 @@
 """Shared by every test: the async backend. Wait helpers live in tests/polling.py, e2e
 process helpers in tests/e2e/conftest.py. Soak tests (`-m slow`) are opt-in: see
 pyproject.toml's addopts."""
+import os
+
 import pytest
 
 
 @pytest.fixture
 def anyio_backend():
     return "asyncio"
+
+
+# One private PostgreSQL per test session (tests/postgres_server.py); each test that asks for
+# `pg_database` gets a database of its own on it. Skipped when PostgreSQL is not installed
+# (.ci/run installs it).
+_pg_counter = iter(range(1, 1_000_000))
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    import shutil
+    import tempfile
+
+    from tests.postgres_server import PostgresServer, bin_dir
+    if bin_dir() is None:
+        pytest.skip("PostgreSQL is not installed (apt-get install -y postgresql)")
+    # Not under pytest's tmp dir: that is 0700 root's, and the server runs unprivileged.
+    directory = tempfile.mkdtemp(prefix="wippy-pg-")
+    server = PostgresServer(directory)
+    server.init()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop("immediate")
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture
+def pg_database(postgres_server):
+    """The name of a fresh, empty database on the session's server."""
+    name = f"test_{os.getpid()}_{next(_pg_counter)}"
+    postgres_server.create_database(name)
+    return name
