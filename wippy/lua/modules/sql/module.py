@@ -28,6 +28,7 @@ from typing import Any
 from ....registry.entry import qualify, split_id
 from ....errors import INVALID, NOT_FOUND, WippyError
 from ....sql import Database, Statement, Transaction
+from ....sql.postgres import PostgresDatabase, PostgresTransaction
 from ....sql.fastpath import MISS
 from ....sql.builder import render, render_cond
 from ....sql.statements import READ, classify
@@ -81,7 +82,7 @@ class CallHandles:
         """Release everything; a coroutine only if open transactions must roll back."""
         open_txs = []
         for obj in self.objs.values():
-            if isinstance(obj, Transaction):
+            if isinstance(obj, TRANSACTIONS):
                 if obj.active:
                     open_txs.append(obj)
             elif isinstance(obj, Statement):
@@ -100,6 +101,11 @@ async def _roll_back(transactions: list) -> None:
             pass
 
 
+# Both engines' objects have the same interface; only SQLite's has a single writer to guard.
+DATABASES = (Database, PostgresDatabase)
+TRANSACTIONS = (Transaction, PostgresTransaction)
+
+
 def handles(call: Any) -> CallHandles:
     state = call.state.get(STATE_KEY)
     if state is None:
@@ -109,7 +115,7 @@ def handles(call: Any) -> CallHandles:
 
 
 def runner(call: Any, h: Any) -> Database | Transaction:
-    obj = handles(call).get(h, (DbRef, Transaction), "database")
+    obj = handles(call).get(h, (DbRef, *TRANSACTIONS), "database")
     return obj.db if isinstance(obj, DbRef) else obj
 
 
@@ -138,7 +144,7 @@ def get(call: Any, resource_id: Any) -> tuple:
         obj = call.objects.get(qualify(resource_id, split_id(call.entry_id)[0]))
     if obj is None:
         raise WippyError("resource not found", NOT_FOUND, retryable=False)
-    if not isinstance(obj, Database):
+    if not isinstance(obj, DATABASES):
         raise _invalid(f"resource is not a database: {resource_id}")
     return handles(call).add(DbRef(obj)), obj.type
 
@@ -153,7 +159,7 @@ def stats(call: Any, h: Any) -> Any:
 
 
 def tx_type(call: Any, h: Any) -> tuple:
-    tx = handles(call).get(h, (Transaction,), "transaction")
+    tx = handles(call).get(h, TRANSACTIONS, "transaction")
     if not tx.active:
         raise _invalid("transaction is not active")
     return tx.type, None
@@ -184,9 +190,17 @@ def describe(call: Any, state: Any, label: Any) -> str:
     return f"{label}: {sql} [Args: [{shown}]]"
 
 
+def _for_runner(target: Any, state: dict) -> dict:
+    """run_with() on PostgreSQL renders `$n` placeholders by itself (as Go's executor does)
+    unless the builder chose a format; SQLite keeps `?`."""
+    if target.type == "postgres" and state.get("placeholder") in (None, "question"):
+        state = dict(state, placeholder="dollar")
+    return state
+
+
 def bind(call: Any, h: Any, state: Any) -> int:
-    runner(call, h)  # the runner must be valid now, as in Go
-    sql, args = render(call.from_lua(state))
+    target = runner(call, h)  # the runner must be valid now, as in Go
+    sql, args = render(_for_runner(target, call.from_lua(state)))
     return handles(call).add(Bound(h, sql, args))
 
 
@@ -196,13 +210,13 @@ _INSERT_SQL_MAX = 256
 
 def bind_insert(call: Any, h: Any, into: Any, ncols: int, *rest: Any) -> int:
     """run_with() of a one-row INSERT of plain values (sql_builder.lua flat_insert)."""
-    runner(call, h)
+    target = runner(call, h)
     columns, values = rest[:ncols], list(rest[ncols:])
-    key = (into, columns, len(values))
+    key = (into, columns, len(values), target.type)
     sql = _INSERT_SQL.get(key)
     if sql is None:
-        sql, _ = render({"type": "insert", "into": into, "columns": list(columns),
-                         "rows": [values]})
+        sql, _ = render(_for_runner(target, {"type": "insert", "into": into,
+                                             "columns": list(columns), "rows": [values]}))
         if len(_INSERT_SQL) >= _INSERT_SQL_MAX:
             _INSERT_SQL.clear()
         _INSERT_SQL[key] = sql
@@ -222,7 +236,7 @@ def stmt_close(call: Any, sh: Any) -> tuple:
 def _write_now(call: Any, target: Any, sql: Any, params: Any) -> Any:
     """A write done right here, as a Lua value; False when it has to be awaited."""
     worker = call.worker
-    if (not isinstance(target, Database) or worker is None or not worker.on_loop
+    if (not isinstance(target, DATABASES) or worker is None or not worker.on_loop
             or call.deadline <= worker.loop.time()):
         return False
     _guard_self_lock(call, target, "execute", True)
@@ -274,7 +288,7 @@ async def op_begin(call: Any, h: Any, isolation: Any = None, read_only: Any = Fa
 
 
 async def op_tx(call: Any, h: Any, action: str, name: Any = None) -> bool:
-    tx = handles(call).get(h, (Transaction,), "transaction")
+    tx = handles(call).get(h, TRANSACTIONS, "transaction")
     if action == "commit":
         return await tx.commit()
     if action == "rollback":
@@ -286,7 +300,7 @@ async def op_tx(call: Any, h: Any, action: str, name: Any = None) -> bool:
 
 async def op_stmt(call: Any, sh: Any, mode: str, params: Any = None) -> Any:
     stmt = handles(call).get(sh, (Statement,), "statement")
-    if isinstance(stmt.owner, Database):
+    if isinstance(stmt.owner, DATABASES):
         _guard_self_lock(call, stmt.owner, mode,
                          mode == "execute" or _writes(stmt.owner, stmt.sql))
     if mode == "query":
