@@ -25,7 +25,7 @@ import yaml
 from . import __version__
 from .registry.config import suggest
 from .registry.entry import Entry
-from .errors import ConfigErrors
+from .errors import ConfigError, ConfigErrors
 from .registry.lockfile import DEFAULT_MODULES, DEFAULT_SRC, LOCK_NAME, init_lock, read_lock
 from .logs import fields, setup_logging
 from .registry.project_config import load_project_config
@@ -200,12 +200,14 @@ def cmd_run(args: argparse.Namespace, kinds: Any = None, modules: Any = None) ->
     sys.setswitchinterval(SWITCH_INTERVAL)
     timeout = args.project.settings.shutdown_timeout
     return asyncio.run(_serve(entries, kinds, modules,
-                              SHUTDOWN_TIMEOUT if timeout is None else timeout))
+                              SHUTDOWN_TIMEOUT if timeout is None else timeout,
+                              args.project.settings))
 
 
-async def _serve(entries: list[Entry], kinds: Any, modules: Any, shutdown_timeout: float) -> int:
+async def _serve(entries: list[Entry], kinds: Any, modules: Any, shutdown_timeout: float,
+                 settings: Any = None) -> int:
+    from .ops.serve import ops_listener
     from .runtime import Runtime
-    from .supervisor import StartupFailed
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     received = 0
@@ -224,42 +226,50 @@ async def _serve(entries: list[Entry], kinds: Any, modules: Any, shutdown_timeou
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, on_signal)
+    runtime = Runtime(entries, kinds=kinds, modules=modules)
     try:
-        runtime = Runtime(entries, kinds=kinds, modules=modules)
-        starting = asyncio.create_task(runtime.start())
-        stopping = asyncio.create_task(stop.wait())
-        await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
-        if not starting.done():
-            # A signal during start: cancel it; start() stops what it had started.
-            starting.cancel()
-            done, _ = await asyncio.wait({starting}, timeout=shutdown_timeout)
-            if not done:
-                log.error("shutdown timed out", extra=fields(timeout=f"{shutdown_timeout:g}s"))
-                return 1
-            log.info("stopped")
-            return 0
-        try:
-            starting.result()
-        except ConfigErrors as errors:
-            stopping.cancel()
-            _print_problems(errors, sys.stderr)
-            return _fail(f"{len(errors.errors)} problem(s); nothing was started")
-        except StartupFailed as exc:
-            # Runtime.start() has already stopped what had started.
-            stopping.cancel()
-            return _fail(exc.message)
-        _settle_heap()
-        await stopping
-        try:
-            await asyncio.wait_for(runtime.close(), shutdown_timeout)
-        except asyncio.TimeoutError:
+        async with ops_listener(settings, runtime):
+            return await _run(runtime, stop, shutdown_timeout)
+    except ConfigError as exc:   # the prometheus address cannot be listened on
+        return _fail(str(exc))
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+
+
+async def _run(runtime: Any, stop: asyncio.Event, shutdown_timeout: float) -> int:
+    from .supervisor import StartupFailed
+    starting = asyncio.create_task(runtime.start())
+    stopping = asyncio.create_task(stop.wait())
+    await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    if not starting.done():
+        # A signal during start: cancel it; start() stops what it had started.
+        starting.cancel()
+        done, _ = await asyncio.wait({starting}, timeout=shutdown_timeout)
+        if not done:
             log.error("shutdown timed out", extra=fields(timeout=f"{shutdown_timeout:g}s"))
             return 1
         log.info("stopped")
         return 0
-    finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(sig)
+    try:
+        starting.result()
+    except ConfigErrors as errors:
+        stopping.cancel()
+        _print_problems(errors, sys.stderr)
+        return _fail(f"{len(errors.errors)} problem(s); nothing was started")
+    except StartupFailed as exc:
+        # Runtime.start() has already stopped what had started.
+        stopping.cancel()
+        return _fail(exc.message)
+    _settle_heap()
+    await stopping
+    try:
+        await asyncio.wait_for(runtime.close(), shutdown_timeout)
+    except asyncio.TimeoutError:
+        log.error("shutdown timed out", extra=fields(timeout=f"{shutdown_timeout:g}s"))
+        return 1
+    log.info("stopped")
+    return 0
 
 
 SWITCH_INTERVAL = 0.0001     # seconds between GIL hand-offs; see cmd_run

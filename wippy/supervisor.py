@@ -130,6 +130,7 @@ class Supervisor:
         self._changed = asyncio.Event()
         self._stopping = False
         self._booting = False
+        self._booted = False     # start() has returned without a fatal failure
         self._ingress = set(ingress)
         self._fatal: StartupFailed | None = None
 
@@ -141,6 +142,19 @@ class Supervisor:
                        "since": u.since, "retrying": u.retry_in is not None,
                        "retry_in": u.retry_in, "starts": u.starts}
                 for u in self._units.values()}
+
+    def readiness(self) -> tuple[bool, dict[str, dict[str, Any]]]:
+        """(ready, id -> {state, required}) for /ready (docs/operations.md, "Health"): ready
+        once start() has returned and every required auto-started service is running, or
+        has exited, and every run-once service others depend on has finished."""
+        wanted = set(self.wanted())
+        view, ready = {}, self._booted
+        for u in self._units.values():
+            required = u.id in wanted and not u.optional
+            view[u.id] = {"state": u.state, "required": required}
+            if required and not (u.state == EXITED or (u.state == RUNNING and not u.gated)):
+                ready = False
+        return ready, view
 
     def _set(self, unit: _Unit, state: str, message: str | None = None,
              level: int = logging.INFO, **extra: Any) -> None:
@@ -186,6 +200,7 @@ class Supervisor:
             self._booting = False
         if self._fatal is not None:
             raise self._fatal
+        self._booted = True
         counts: dict[str, int] = {}
         for unit in wanted:
             counts[unit.state] = counts.get(unit.state, 0) + 1

@@ -2,7 +2,8 @@
 
 Composition sections (`version`, `vars`, `override`, `disable`, `profiles`) are
 handled by project_config.py. `logger.encoding` (console | json) chooses the
-log format and `shutdown.timeout` bounds a graceful stop. The other sections
+log format and `shutdown.timeout` bounds a graceful stop.
+`prometheus` (enabled, address) opens the metrics and health listener. The other sections
 the Wippy docs define (cluster, otel, ...) configure parts of Go Wippy this
 runtime does not have: they are accepted so one file serves both, and a
 warning says they have no effect. Any other name is refused with a
@@ -16,6 +17,7 @@ from typing import Any, Callable
 from ..duration import parse_duration
 from .config import suggest
 
+PROMETHEUS_ADDRESS = "127.0.0.1:9090"   # loopback unless the project asks otherwise
 COMPOSITION = ("version", "vars", "override", "disable", "profiles")
 # Section -> {field: checker}; a checker returns an error message or None.
 Checker = Callable[[Any], "str | None"]
@@ -28,6 +30,17 @@ def _choice(*allowed: str) -> Checker:
         return (f"must be one of {', '.join(allowed)}, got {value!r}"
                 f"{suggest(str(value), allowed)}")
     return check
+
+
+def _bool(value: Any) -> str | None:
+    return None if isinstance(value, bool) else f"must be true or false, got {value!r}"
+
+
+def _address(value: Any) -> str | None:
+    host, sep, port = str(value).rpartition(":")
+    if sep and port.isdigit() and 0 <= int(port) <= 65535:
+        return None
+    return f"must be host:port (like 127.0.0.1:9090), got {value!r}"
 
 
 def _duration(value: Any) -> str | None:
@@ -43,10 +56,11 @@ def _duration(value: Any) -> str | None:
 HONOURED: dict[str, dict[str, Checker]] = {
     "logger": {"encoding": _choice("console", "json")},
     "shutdown": {"timeout": _duration},
+    "prometheus": {"enabled": _bool, "address": _address},
 }
 # Documented Wippy sections with no counterpart here (docs/configuration.md lists them).
 IGNORED = ("logmanager", "profiler", "security", "registry", "relay", "supervisor",
-           "functions", "lua", "finder", "otel", "metrics", "prometheus", "cluster", "lsp",
+           "functions", "lua", "finder", "otel", "metrics", "cluster", "lsp",
            "network_service", "dispatcher", "modules", "extensions", "boot", "workspace")
 SECTIONS = (*COMPOSITION, *HONOURED, *IGNORED)
 
@@ -83,6 +97,8 @@ class Settings:
     """What the runtime takes from the composed sections."""
     log_encoding: str | None = None       # "json" | "console"; None = the CLI default
     shutdown_timeout: float | None = None  # seconds
+    prometheus_enabled: bool = False       # serve /metrics, /health, /ready (docs/operations.md)
+    prometheus_address: str = PROMETHEUS_ADDRESS
 
 
 def settings_from(config: dict[str, Any]) -> Settings:
@@ -94,4 +110,7 @@ def settings_from(config: dict[str, Any]) -> Settings:
     if timeout is not None:
         out.shutdown_timeout = (float(timeout) if isinstance(timeout, (int, float))
                                 else parse_duration(str(timeout)))
+    prometheus = config.get("prometheus") or {}
+    out.prometheus_enabled = bool(prometheus.get("enabled", False))
+    out.prometheus_address = str(prometheus.get("address") or PROMETHEUS_ADDRESS)
     return out

@@ -15,6 +15,7 @@ from .http.module import HttpModule
 from .http_client.module import HttpClientModule
 from .json.module import JsonModule
 from .logger.module import LoggerModule
+from .metrics.module import MetricsModule
 from .process.module import ProcessModule
 from .time.module import TimeModule
 from .uuid.module import UuidModule
@@ -28,6 +29,7 @@ MODULES: dict[str, LuaModule] = {
     "http": HttpModule(),
     "json": JsonModule(),
     "logger": LoggerModule(),
+    "metrics": MetricsModule(),
     "time": TimeModule(),
     "uuid": UuidModule(),
     "queue": QueueModule(),

@@ -1,0 +1,166 @@
+"""`.wippy.yaml` `prometheus: {enabled, address}`: /metrics, /health and /ready on a
+listener of their own, and the Lua `metrics` module, against a real `wippy run`."""
+from __future__ import annotations
+
+import signal
+import subprocess
+
+import httpx
+
+from .conftest import WippyProcess, free_port, wait_until
+from .test_boot_order import SLOW_MIGRATION, require_migration
+
+RECORD = """local http = require("http")
+local metrics = require("metrics")
+
+local function handler()
+    local req = http.request()
+    local res = http.response()
+    local kind = req:query("kind") or "paid"
+    local results = {}
+    local function note(ok, err)
+        results[#results + 1] = ok and "ok" or (err:kind() .. ": " .. tostring(err))
+    end
+    note(metrics.counter_inc("shop_orders_total", {status = kind}))
+    note(metrics.counter_add("shop_bytes_total", 1024, {direction = "out"}))
+    note(metrics.gauge_set("shop_queue_depth", 42, {queue = "emails"}))
+    note(metrics.gauge_inc("shop_connections", {pool = "db"}))
+    note(metrics.gauge_inc("shop_connections", {pool = "db"}))
+    note(metrics.gauge_dec("shop_connections", {pool = "db"}))
+    note(metrics.histogram("shop_checkout_seconds", 0.123, {method = "GET"}))
+    note(metrics.counter_inc("bad name"))
+    note(metrics.gauge_set("shop_orders_total", 1, {status = kind}))
+    note(metrics.counter_inc("shop_orders_total", {other = "x"}))
+    note(metrics.counter_add("shop_bytes_total", -1, {direction = "out"}))
+    res:write_json(results)
+end
+
+return { handler = handler }
+"""
+
+ENTRIES = """
+  - name: record
+    kind: function.lua
+    source: file://record.lua
+    method: handler
+    modules:
+      - http
+      - metrics
+
+  - name: record.endpoint
+    kind: http.endpoint
+    meta:
+      router: app:router
+    method: GET
+    path: /record
+    func: app:record
+"""
+
+
+def enable(project, ops_port: int) -> None:
+    (project / ".wippy.yaml").write_text(
+        f"prometheus:\n  enabled: true\n  address: 127.0.0.1:{ops_port}\n")
+    index = project / "src" / "_index.yaml"
+    index.write_text(index.read_text().rstrip("\n") + "\n" + ENTRIES)
+    (project / "src" / "record.lua").write_text(RECORD)
+
+
+def stop(proc: WippyProcess) -> None:
+    if proc.proc.poll() is None:
+        proc.signal(signal.SIGTERM)
+        try:
+            assert proc.wait(20) == 0, proc.logs
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
+
+
+def series(text: str) -> dict[str, float]:
+    out = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            name, _, value = line.rpartition(" ")
+            out[name] = float(value)
+    return out
+
+
+def test_health_and_ready_during_a_slow_boot_and_after(project):
+    require_migration(project, SLOW_MIGRATION)
+    ops = free_port()
+    enable(project, ops)
+    proc = WippyProcess(project, free_port())
+    base = f"http://127.0.0.1:{ops}"
+    try:
+        def answers():
+            if proc.proc.poll() is not None:
+                raise AssertionError(proc.logs)
+            try:
+                return httpx.get(f"{base}/ready", timeout=5)
+            except httpx.TransportError:
+                return None
+        early = wait_until(answers, 20, message="the ops listener answers")
+        # The migration sleeps 1.5 s: the first answer comes while it runs.
+        assert early.status_code == 503, early.text
+        assert early.json()["status"] == "not ready"
+        assert httpx.get(f"{base}/health", timeout=5).json() == {"status": "ok"}
+        assert not any("runtime ready" in line for line in proc.lines)
+        proc.wait_ready()
+        ready = httpx.get(f"{base}/ready", timeout=5)
+        assert ready.status_code == 200, ready.text
+        body = ready.json()
+        assert body["status"] == "ready"
+        assert body["services"]["app:migrate-service"] == {"state": "exited", "required": True}
+        assert body["services"]["app:gateway"] == {"state": "running", "required": True}
+        assert httpx.get(f"{base}/nope", timeout=5).status_code == 404
+        assert httpx.post(f"{base}/metrics", timeout=5).status_code == 405
+    finally:
+        stop(proc)
+
+
+def test_metrics_scraped_after_requests_and_lua_metrics(project):
+    ops = free_port()
+    enable(project, ops)
+    proc = WippyProcess(project, free_port())
+    try:
+        proc.wait_ready()
+        with httpx.Client(base_url=proc.url, timeout=10) as c:
+            first = c.get("/record", params={"kind": "paid"}).json()
+            c.get("/record", params={"kind": "paid"})
+            c.get("/record", params={"kind": "refunded"})
+        assert first[:7] == ["ok"] * 7, first
+        assert first[7].startswith("Invalid: metric name 'bad name'"), first
+        assert first[8].startswith("Invalid: metric 'shop_orders_total' is a counter"), first
+        assert first[9].startswith("Invalid: metric 'shop_orders_total' has labels (status)")
+        assert first[10].startswith("Invalid: a counter only goes up"), first
+        scrape = httpx.get(f"http://127.0.0.1:{ops}/metrics", timeout=5)
+        assert scrape.status_code == 200
+        assert scrape.headers["content-type"].startswith("text/plain; version=0.0.4")
+        got = series(scrape.text)
+        assert got['shop_orders_total{status="paid"}'] == 2
+        assert got['shop_orders_total{status="refunded"}'] == 1
+        assert got['shop_bytes_total{direction="out"}'] == 3072
+        assert got['shop_queue_depth{queue="emails"}'] == 42
+        assert got['shop_connections{pool="db"}'] == 3   # +2 -1, three times
+        assert got['shop_checkout_seconds_count{method="GET"}'] == 3
+        assert got['shop_checkout_seconds_bucket{le="0.25",method="GET"}'] == 3
+        assert got['shop_checkout_seconds_bucket{le="0.1",method="GET"}'] == 0
+        assert got['wippy_service_up{service="app:gateway",state="running"}'] == 1
+        assert got['wippy_service_up{service="app:migrate-service",state="exited"}'] == 0
+        assert got['wippy_service_restarts_total{service="app:gateway"}'] == 0
+    finally:
+        stop(proc)
+
+
+def test_a_busy_prometheus_address_is_a_clear_error(project):
+    import socket
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        enable(project, taken.getsockname()[1])
+        proc = WippyProcess(project, free_port())
+        try:
+            assert proc.wait(30) == 1
+        finally:
+            proc.kill()
+    assert "prometheus.address" in proc.logs and "cannot listen" in proc.logs
+    assert "Traceback" not in proc.logs

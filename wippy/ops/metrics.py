@@ -1,0 +1,127 @@
+"""The Prometheus registry of one runtime: application metrics from the Lua `metrics`
+module and runtime series read at scrape time (docs/operations.md, "Metrics").
+
+Scrape-time collection keeps hot paths free of metric work: the supervisor already
+keeps each service's state and start count, so the collector reads `status()` when
+Prometheus asks, instead of counting on every event.
+"""
+from __future__ import annotations
+
+import re
+import threading
+from typing import Any, Callable
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily, CounterMetricFamily
+
+from ..errors import INVALID, WippyError
+
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+# Label sets one application metric may have; past it new sets are refused, so a label
+# fed from user input (an id, a path) cannot grow the process without bound.
+MAX_LABEL_SETS = 1000
+_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*\Z")
+_LABEL = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*\Z")
+_KINDS = {"counter": Counter, "gauge": Gauge, "histogram": Histogram}
+
+
+def _invalid(message: str) -> WippyError:
+    return WippyError(message, INVALID, retryable=False)
+
+
+class AppMetrics:
+    """Metrics the application records from Lua, by name: one kind and one set of label
+    names per metric (the first use fixes them, as Prometheus requires)."""
+
+    def __init__(self, registry: CollectorRegistry, max_label_sets: int = MAX_LABEL_SETS):
+        self.registry = registry
+        self.max_label_sets = max_label_sets
+        self._metrics: dict[str, tuple[str, tuple[str, ...], Any, set]] = {}
+        self._lock = threading.Lock()   # host functions may run on Lua worker threads
+
+    def child(self, kind: str, name: str, labels: dict | None) -> Any:
+        if not isinstance(name, str) or not _NAME.match(name):
+            raise _invalid(f"metric name {name!r} is not a valid Prometheus name "
+                           "([a-zA-Z_:][a-zA-Z0-9_:]*)")
+        labels = labels or {}
+        if not isinstance(labels, dict):
+            raise _invalid("labels must be a table of name = value")
+        for key in labels:
+            if not isinstance(key, str) or not _LABEL.match(key) or key.startswith("__"):
+                raise _invalid(f"label name {key!r} is not a valid Prometheus label name")
+        names = tuple(sorted(labels))
+        values = tuple(str(labels[k]) for k in names)
+        with self._lock:
+            known = self._metrics.get(name)
+            if known is None:
+                try:
+                    metric = _KINDS[kind](name, f"application metric {name}", names,
+                                          registry=self.registry)
+                except ValueError as exc:   # clashes with a runtime series name
+                    raise _invalid(f"metric {name!r}: {exc}") from None
+                known = self._metrics[name] = (kind, names, metric, set())
+            have_kind, have_names, metric, seen = known
+            if have_kind != kind:
+                raise _invalid(f"metric {name!r} is a {have_kind}, not a {kind}")
+            if have_names != names:
+                raise _invalid(f"metric {name!r} has labels ({', '.join(have_names)}), "
+                               f"got ({', '.join(names)})")
+            if values not in seen:
+                if len(seen) >= self.max_label_sets:
+                    raise _invalid(f"metric {name!r} already has {len(seen)} label sets "
+                                   f"(the limit); refusing a new one")
+                seen.add(values)
+        return metric.labels(*values) if names else metric
+
+
+class RuntimeCollector:
+    """Series read when Prometheus scrapes: supervised services' state and restarts."""
+
+    def __init__(self, status: Callable[[], dict[str, dict[str, Any]]]):
+        self._status = status
+
+    def describe(self) -> list:
+        return []   # no fixed list: the registry should not call collect() at register
+
+    def collect(self):
+        up = GaugeMetricFamily("wippy_service_up",
+                               "1 when the supervised service is running, else 0",
+                               labels=["service", "state"])
+        restarts = CounterMetricFamily("wippy_service_restarts",
+                                       "starts of the service after its first",
+                                       labels=["service"])
+        for sid, st in sorted(self._status().items()):
+            up.add_metric([sid, st["state"]], 1.0 if st["state"] == "running" else 0.0)
+            restarts.add_metric([sid], float(max(st.get("starts", 0) - 1, 0)))
+        yield up
+        yield restarts
+
+
+class Metrics:
+    """The registry one `wippy run` serves at /metrics."""
+
+    def __init__(self, status: Callable[[], dict[str, dict[str, Any]]] = dict):
+        self.registry = CollectorRegistry(auto_describe=False)
+        self.app = AppMetrics(self.registry)
+        self.registry.register(RuntimeCollector(status))
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
+
+
+_current: Metrics | None = None
+
+
+def install(metrics: Metrics | None) -> None:
+    """Make `metrics` the one the Lua module records into (one runtime per process)."""
+    global _current
+    _current = metrics
+
+
+def current() -> Metrics:
+    """The installed registry; without one (prometheus off, a bare engine) a private one,
+    so application code records the same way whether or not anything scrapes it."""
+    global _current
+    if _current is None:
+        _current = Metrics()
+    return _current

@@ -1,0 +1,41 @@
+"""Run the operations listener around one runtime, when `.wippy.yaml` enables it."""
+from __future__ import annotations
+
+import contextlib
+from typing import Any, AsyncIterator
+
+from ..errors import ConfigError
+from . import metrics as ops_metrics
+from .listener import OpsListener
+
+
+def _readiness(runtime: Any):
+    def readiness():
+        supervisor = runtime.supervisor
+        if supervisor is None:   # still building entries (migrations, databases)
+            return False, {}
+        return supervisor.readiness()
+    return readiness
+
+
+@contextlib.asynccontextmanager
+async def ops_listener(settings: Any, runtime: Any) -> AsyncIterator[OpsListener | None]:
+    """Yields the listener (None when prometheus is off); it opens before the runtime
+    starts, so /health and /ready answer during boot, and closes after it stopped."""
+    if settings is None or not settings.prometheus_enabled:
+        yield None
+        return
+    metrics = ops_metrics.Metrics(runtime.status)
+    ops_metrics.install(metrics)
+    listener = OpsListener(metrics, _readiness(runtime))
+    try:
+        await listener.start(settings.prometheus_address)
+    except OSError as exc:
+        ops_metrics.install(None)
+        raise ConfigError(f"prometheus.address {settings.prometheus_address}: cannot listen "
+                          f"({exc.strerror or exc}); choose a free port in .wippy.yaml") from None
+    try:
+        yield listener
+    finally:
+        await listener.close()
+        ops_metrics.install(None)
