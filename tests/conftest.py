@@ -43,3 +43,38 @@ def pg_database(postgres_server):
     name = f"test_{os.getpid()}_{next(_pg_counter)}"
     postgres_server.create_database(name)
     return name
+
+
+# One private RabbitMQ node per test session (tests/rabbitmq_server.py). Its boot takes 3-6 s and
+# each rabbitmqctl call another 1-2 s, so the spare vhosts are made at boot from a definitions
+# file and each test that asks for `amqp_url` gets one of them: its queues are its own. Skipped
+# when RabbitMQ is not installed (.ci/run installs it).
+RABBIT_VHOSTS = 40
+_amqp_counter = iter(range(1, RABBIT_VHOSTS + 1))
+
+
+@pytest.fixture(scope="session")
+def rabbitmq_server():
+    import shutil
+    import tempfile
+
+    from tests.rabbitmq_server import RabbitServer, installed
+    if not installed():
+        pytest.skip("RabbitMQ is not installed (apt-get install -y rabbitmq-server)")
+    directory = tempfile.mkdtemp(prefix="wippy-rmq-")
+    server = RabbitServer(directory, vhosts=RABBIT_VHOSTS)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture
+def amqp_url(rabbitmq_server):
+    """The URL of a vhost of this test's own on the session's broker."""
+    try:
+        return rabbitmq_server.vhost_url(next(_amqp_counter))
+    except StopIteration:
+        pytest.fail(f"out of spare vhosts: raise RABBIT_VHOSTS ({RABBIT_VHOSTS}) in tests/conftest.py")
