@@ -130,3 +130,22 @@ async def test_restart_gives_unavailable_then_recovers(pg_db, postgres_server):
             except WippyError as exc:
                 assert exc.kind == UNAVAILABLE   # a stale pooled connection, dropped now
         assert seen and seen[0]["rows_affected"] == 1
+
+
+async def test_statement_in_flight_at_restart_is_retryable_unavailable(pg_db, postgres_server):
+    async with pg_db() as db, pg_db() as observer:
+        slow = asyncio.create_task(db.query("SELECT pg_sleep(20)"))
+        active = []
+
+        async def poll():
+            active[:] = await observer.query("SELECT pid FROM pg_stat_activity "
+                                             "WHERE query = 'SELECT pg_sleep(20)'")
+        deadline = asyncio.get_running_loop().time() + 10
+        while not active:
+            assert asyncio.get_running_loop().time() < deadline, "the statement never started"
+            await poll()
+        await asyncio.to_thread(postgres_server.restart)
+        with pytest.raises(WippyError) as e:
+            await asyncio.wait_for(slow, 10)
+        assert (e.value.kind, e.value.retryable) == (UNAVAILABLE, True)
+        assert await db.query("SELECT 1 AS one") == [{"one": 1}]   # the pool reconnected
