@@ -147,6 +147,23 @@ def test_metrics_scraped_after_requests_and_lua_metrics(project):
         assert got['wippy_service_up{service="app:gateway",state="running"}'] == 1
         assert got['wippy_service_up{service="app:migrate-service",state="exited"}'] == 0
         assert got['wippy_service_restarts_total{service="app:gateway"}'] == 0
+        assert got['wippy_consumer_workers{consumer="app:task_consumer"}'] == 2
+
+        with httpx.Client(base_url=proc.url, timeout=10) as c:
+            for i in range(3):
+                assert c.post("/tasks", json={"action": f"a{i}"}).status_code < 300
+        queue = 'queue="app:tasks_queue"'
+
+        def settled():
+            now = series(httpx.get(f"http://127.0.0.1:{ops}/metrics", timeout=5).text)
+            return now if now[f"wippy_queue_acked_total{{{queue}}}"] == 3 else None
+        got = wait_until(settled, 20, message="three tasks acked")
+        assert got[f"wippy_queue_ready{{{queue}}}"] == 0
+        assert got[f"wippy_queue_in_flight{{{queue}}}"] == 0
+        assert got[f"wippy_queue_nacked_total{{{queue}}}"] == 0
+        assert got[f"wippy_queue_retried_total{{{queue}}}"] == 0
+        assert got[f"wippy_queue_dead_lettered_total{{{queue}}}"] == 0
+        assert got['wippy_consumer_busy_workers{consumer="app:task_consumer"}'] == 0
     finally:
         stop(proc)
 

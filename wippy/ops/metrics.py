@@ -75,15 +75,24 @@ class AppMetrics:
 
 
 class RuntimeCollector:
-    """Series read when Prometheus scrapes: supervised services' state and restarts."""
+    """Series read when Prometheus scrapes, from counts the runtime keeps anyway:
+    supervised services (state, restarts), queues (driver counts, retry and dead-letter
+    counts) and consumers (busy workers, acked, nacked)."""
 
-    def __init__(self, status: Callable[[], dict[str, dict[str, Any]]]):
+    def __init__(self, status: Callable[[], dict[str, dict[str, Any]]],
+                 objects: Callable[[], dict[str, Any]] = dict):
         self._status = status
+        self._objects = objects
 
     def describe(self) -> list:
         return []   # no fixed list: the registry should not call collect() at register
 
     def collect(self):
+        yield from self._services()
+        objects = dict(self._objects())
+        yield from _queues(objects)
+
+    def _services(self):
         up = GaugeMetricFamily("wippy_service_up",
                                "1 when the supervised service is running, else 0",
                                labels=["service", "state"])
@@ -97,13 +106,60 @@ class RuntimeCollector:
         yield restarts
 
 
+def _queues(objects: dict[str, Any]):
+    from ..queue.consumer import Consumer
+    from ..queue.queue import Queue
+    gauges = {key: GaugeMetricFamily(f"wippy_queue_{key}", doc, labels=["queue"])
+              for key, doc in (("ready", "messages ready for delivery (the queue depth)"),
+                               ("delayed", "messages waiting for a retry backoff"),
+                               ("in_flight", "messages delivered and not yet settled"))}
+    counters = {key: CounterMetricFamily(f"wippy_queue_{key}", doc, labels=["queue"])
+                for key, doc in (("acked", "messages a consumer acknowledged"),
+                                 ("nacked", "messages a consumer's handler failed"),
+                                 ("retried", "failed messages scheduled again after backoff"),
+                                 ("dead_lettered", "messages moved to the dead-letter queue"))}
+    busy = GaugeMetricFamily("wippy_consumer_busy_workers",
+                             "workers running the handler now", labels=["consumer"])
+    workers = GaugeMetricFamily("wippy_consumer_workers",
+                                "the consumer's concurrency", labels=["consumer"])
+    settled: dict[str, list[float]] = {}
+    for eid, obj in sorted(objects.items()):
+        if isinstance(obj, Consumer):
+            stats = obj.stats()
+            busy.add_metric([eid], float(stats["in_flight"]))
+            workers.add_metric([eid], float(obj.concurrency))
+            counts = settled.setdefault(obj.queue.id, [0.0, 0.0])
+            counts[0] += stats["acked"]
+            counts[1] += stats["nacked"]
+    for eid, obj in sorted(objects.items()):
+        if not isinstance(obj, Queue):
+            continue
+        try:
+            info = obj.info()
+        except WippyError:     # a closed or unreachable queue: no depth to report
+            info = {}
+        for key, family in gauges.items():
+            if key in info:
+                family.add_metric([eid], float(info[key]))
+        acked, nacked = settled.get(eid, (0.0, 0.0))
+        counters["acked"].add_metric([eid], acked)
+        counters["nacked"].add_metric([eid], nacked)
+        counters["retried"].add_metric([eid], float(obj.retried))
+        counters["dead_lettered"].add_metric([eid], float(obj.dead_lettered))
+    yield from gauges.values()
+    yield from counters.values()
+    yield busy
+    yield workers
+
+
 class Metrics:
     """The registry one `wippy run` serves at /metrics."""
 
-    def __init__(self, status: Callable[[], dict[str, dict[str, Any]]] = dict):
+    def __init__(self, status: Callable[[], dict[str, dict[str, Any]]] = dict,
+                 objects: Callable[[], dict[str, Any]] = dict):
         self.registry = CollectorRegistry(auto_describe=False)
         self.app = AppMetrics(self.registry)
-        self.registry.register(RuntimeCollector(status))
+        self.registry.register(RuntimeCollector(status, objects))
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

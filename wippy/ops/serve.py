@@ -25,7 +25,7 @@ async def ops_listener(settings: Any, runtime: Any) -> AsyncIterator[OpsListener
     if settings is None or not settings.prometheus_enabled:
         yield None
         return
-    metrics = ops_metrics.Metrics(runtime.status)
+    metrics = ops_metrics.Metrics(runtime.status, lambda: runtime.objects)
     ops_metrics.install(metrics)
     listener = OpsListener(metrics, _readiness(runtime))
     try:

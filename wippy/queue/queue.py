@@ -31,6 +31,9 @@ class Queue:
         self.max_attempts = max_attempts
         self.codec = codec
         self.log = log or logging.getLogger(f"wippy.{entry_id}")
+        # Failure-path counts, read by /metrics at scrape time (wippy/ops/metrics.py).
+        self.retried = 0
+        self.dead_lettered = 0
 
     # -- publishing ---------------------------------------------------------------------
 
@@ -88,11 +91,13 @@ class Queue:
             return
         if self.dead_letter is not None and (final or message.attempts >= self.max_attempts):
             if await self._dead_letter(message):
+                self.dead_lettered += 1
                 await self.driver.ack(delivery)
                 return
             delay = self.retry_policy.max_delay
         else:
             delay = self.retry_policy.delay(message.attempts)
+        self.retried += 1
         await self.driver.retry(delivery, delay)
 
     async def _dead_letter(self, message: Message) -> bool:
