@@ -28,3 +28,9 @@ def test_the_limit_is_per_metric():
             metrics.app.child("counter", name, {"k": str(i)}).inc()
     with pytest.raises(WippyError):
         metrics.app.child("counter", "a_total", {"k": "2"})
+
+
+def test_the_runtime_prefix_is_reserved():
+    with pytest.raises(WippyError) as err:
+        Metrics().app.child("gauge", "wippy_service_up", None)
+    assert "reserved" in err.value.message

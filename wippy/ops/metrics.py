@@ -43,6 +43,9 @@ class AppMetrics:
         if not isinstance(name, str) or not _NAME.match(name):
             raise _invalid(f"metric name {name!r} is not a valid Prometheus name "
                            "([a-zA-Z_:][a-zA-Z0-9_:]*)")
+        if name.startswith("wippy_"):
+            raise _invalid(f"metric name {name!r}: the wippy_ prefix is reserved for the "
+                           "runtime's own series")
         labels = labels or {}
         if not isinstance(labels, dict):
             raise _invalid("labels must be a table of name = value")
