@@ -164,6 +164,12 @@ def test_metrics_scraped_after_requests_and_lua_metrics(project):
         assert got[f"wippy_queue_retried_total{{{queue}}}"] == 0
         assert got[f"wippy_queue_dead_lettered_total{{{queue}}}"] == 0
         assert got['wippy_consumer_busy_workers{consumer="app:task_consumer"}'] == 0
+        # The consumer wrote three rows (and the migration its table) through the writer.
+        assert got['wippy_sqlite_write_queue{database="app:db"}'] == 0
+        assert got['wippy_sqlite_in_use{database="app:db"}'] == 0
+        assert 'wippy_sqlite_commit_groups_total{database="app:db"}' in got
+        assert got['wippy_sqlite_grouped_writes_total{database="app:db"}'] >= \
+            2 * got['wippy_sqlite_commit_groups_total{database="app:db"}']
     finally:
         stop(proc)
 

@@ -80,7 +80,8 @@ class AppMetrics:
 class RuntimeCollector:
     """Series read when Prometheus scrapes, from counts the runtime keeps anyway:
     supervised services (state, restarts), queues (driver counts, retry and dead-letter
-    counts) and consumers (busy workers, acked, nacked)."""
+    counts), consumers (busy workers, acked, nacked) and SQLite databases (queues of the
+    writer and readers, commit groups: Database.stats())."""
 
     def __init__(self, status: Callable[[], dict[str, dict[str, Any]]],
                  objects: Callable[[], dict[str, Any]] = dict):
@@ -94,6 +95,7 @@ class RuntimeCollector:
         yield from self._services()
         objects = dict(self._objects())
         yield from _queues(objects)
+        yield from _databases(objects)
 
     def _services(self):
         up = GaugeMetricFamily("wippy_service_up",
@@ -153,6 +155,29 @@ def _queues(objects: dict[str, Any]):
     yield from counters.values()
     yield busy
     yield workers
+
+
+_DB_GAUGES = (("write_queue", "writes waiting for the writer thread"),
+              ("read_queue", "reads waiting for a reader thread"),
+              ("in_use", "connections running a statement now"))
+_DB_COUNTERS = (("commit_groups", "commits that carried more than one write"),
+                ("grouped_writes", "writes committed in those grouped commits"),
+                ("wait_count", "writes that waited behind a transaction"))
+
+
+def _databases(objects: dict[str, Any]):
+    from ..sql.database import Database
+    gauges = [GaugeMetricFamily(f"wippy_sqlite_{key}", doc, labels=["database"])
+              for key, doc in _DB_GAUGES]
+    counters = [CounterMetricFamily(f"wippy_sqlite_{key}", doc, labels=["database"])
+                for key, doc in _DB_COUNTERS]
+    for eid, obj in sorted(objects.items()):
+        if isinstance(obj, Database):
+            stats = obj.stats()
+            for (key, _), family in zip(_DB_GAUGES + _DB_COUNTERS, gauges + counters):
+                family.add_metric([eid], float(stats.get(key, 0)))
+    yield from gauges
+    yield from counters
 
 
 class Metrics:
