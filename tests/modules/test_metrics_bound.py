@@ -34,3 +34,14 @@ def test_the_runtime_prefix_is_reserved():
     with pytest.raises(WippyError) as err:
         Metrics().app.child("gauge", "wippy_service_up", None)
     assert "reserved" in err.value.message
+
+
+def test_new_metric_names_past_the_limit_are_refused():
+    from wippy.ops.metrics import MAX_METRICS
+    app = Metrics().app
+    for i in range(MAX_METRICS):
+        app.child("gauge", f"g{i}", None).set(1)
+    with pytest.raises(WippyError) as err:
+        app.child("gauge", "one_more", None)
+    assert "(the limit)" in err.value.message
+    app.child("gauge", "g5", None).set(2)   # known names still record

@@ -20,6 +20,7 @@ CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 # Label sets one application metric may have; past it new sets are refused, so a label
 # fed from user input (an id, a path) cannot grow the process without bound.
 MAX_LABEL_SETS = 1000
+MAX_METRICS = 1000      # distinct application metric names, for the same reason
 _NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*\Z")
 _LABEL = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*\Z")
 _KINDS = {"counter": Counter, "gauge": Gauge, "histogram": Histogram}
@@ -57,6 +58,9 @@ class AppMetrics:
         with self._lock:
             known = self._metrics.get(name)
             if known is None:
+                if len(self._metrics) >= MAX_METRICS:
+                    raise _invalid(f"already {len(self._metrics)} application metrics (the "
+                                   f"limit); refusing a new one, {name!r}")
                 try:
                     metric = _KINDS[kind](name, f"application metric {name}", names,
                                           registry=self.registry)
