@@ -124,11 +124,24 @@ def test_files_compose_left_to_right(tmp_path):
     ("override:\n  app:addr: 1\n", {}, ".wippy.yaml:2: invalid override key 'app:addr'"),
     ("logger: [\n", {}, ".wippy.yaml:2: invalid YAML"),
     ("shutdown: {timeout: soon}\n", {}, ".wippy.yaml:1: shutdown.timeout:"),
+    ("prometheus:\n  enabled: true\n  address: nine\n", {},
+     ".wippy.yaml:3: prometheus.address: must be host:port"),
+    ("prometheus: {enabled: yes please}\n", {},
+     ".wippy.yaml:1: prometheus.enabled: must be true or false"),
+    ("prometheus: {adress: ':9090'}\n", {},
+     ".wippy.yaml:1: prometheus.adress: unknown field (did you mean address?)"),
 ])
 def test_bad_input_is_one_line_with_file_and_line(tmp_path, text, kw, expected):
     (line, *rest) = _errors(tmp_path, text, **kw)
     assert line.startswith(expected), line
     assert "\n" not in line and not rest
+
+
+def test_prometheus_section_is_honoured(tmp_path):
+    assert _load(tmp_path, "logger: {encoding: json}\n").settings.prometheus_enabled is False
+    project = _load(tmp_path, "prometheus: {enabled: true, address: '127.0.0.1:9100'}\n")
+    assert project.settings.prometheus_enabled is True
+    assert project.settings.prometheus_address == "127.0.0.1:9100"
 
 
 def test_named_config_must_exist(tmp_path):
