@@ -95,8 +95,10 @@ class RabbitServer:
                 ["epmd", "-port", str(self.epmd_port), "-address", "127.0.0.1"],
                 env=env, stdout=log, stderr=subprocess.STDOUT))
         with open(os.path.join(t, "log", "stdout"), "w") as log:
+            # Its own process group: a broker that ignores SIGTERM is killed with its VM.
             self.procs.append(subprocess.Popen([SERVER], env=env, stdout=log,
-                                               stderr=subprocess.STDOUT))
+                                               stderr=subprocess.STDOUT,
+                                               start_new_session=True))
         try:
             asyncio.run(self._wait_ready(timeout))
         except BaseException:
@@ -168,7 +170,10 @@ class RabbitServer:
                 try:
                     proc.wait(timeout)
                 except subprocess.TimeoutExpired:
-                    proc.kill()
+                    if proc is self.procs[-1]:
+                        os.killpg(proc.pid, signal.SIGKILL)  # the script and its beam.smp
+                    else:
+                        proc.kill()
                     proc.wait()
         self.procs.clear()
 
@@ -177,16 +182,21 @@ def main(argv: list[str]) -> int:
     if len(argv) < 2 or argv[0] != "start":
         print(__doc__, file=sys.stderr)
         return 2
+    # Handlers, not a blocked signal mask: the broker and epmd would inherit the mask and
+    # then ignore the SIGTERM that stop() sends them.
+    stopping = []
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopping.append(True))
     server = RabbitServer(argv[1])
-    server.start()
-    print(server.url, flush=True)
     try:
-        signal.sigwait({signal.SIGINT, signal.SIGTERM})
+        server.start()
+        print(server.url, flush=True)
+        while not stopping:
+            signal.pause()
     finally:
         server.stop()
     return 0
 
 
 if __name__ == "__main__":
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     sys.exit(main(sys.argv[1:]))
