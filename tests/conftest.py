@@ -49,8 +49,7 @@ def pg_database(postgres_server):
 # each rabbitmqctl call another 1-2 s, so the spare vhosts are made at boot from a definitions
 # file and each test that asks for `amqp_url` gets one of them: its queues are its own. Skipped
 # when RabbitMQ is not installed (.ci/run installs it).
-RABBIT_VHOSTS = 40
-_amqp_counter = iter(range(1, RABBIT_VHOSTS + 1))
+RABBIT_VHOSTS = 60
 
 
 @pytest.fixture(scope="session")
@@ -75,6 +74,6 @@ def rabbitmq_server():
 def amqp_url(rabbitmq_server):
     """The URL of a vhost of this test's own on the session's broker."""
     try:
-        return rabbitmq_server.vhost_url(next(_amqp_counter))
-    except StopIteration:
-        pytest.fail(f"out of spare vhosts: raise RABBIT_VHOSTS ({RABBIT_VHOSTS}) in tests/conftest.py")
+        return rabbitmq_server.next_vhost_url()
+    except RuntimeError as exc:
+        pytest.fail(f"{exc}: raise RABBIT_VHOSTS in tests/conftest.py")

@@ -123,6 +123,13 @@ class RabbitServer:
             json.dump(defs, f)
         return path
 
+    def next_vhost_url(self) -> str:
+        """A spare vhost no one has had yet (tests share one node, each gets its own vhost)."""
+        self.handed = getattr(self, "handed", 0) + 1
+        if self.handed > self.vhosts:
+            raise RuntimeError(f"out of spare vhosts: the node was started with {self.vhosts}")
+        return self.vhost_url(self.handed)
+
     def vhost_url(self, index: int) -> str:
         """The URL of spare vhost `index` (1..vhosts)."""
         if not 1 <= index <= self.vhosts:

@@ -17,6 +17,9 @@ class DriverCase:
     options: Callable[[int, float], Any]
     # Whether messages survive a driver stop/start (durable drivers).
     durable: bool = False
+    # Drivers on a broker (amqp): `make_on(url)` builds one on a fresh vhost, see conftest.py.
+    broker: bool = False
+    make_on: Callable[[str], Driver] | None = None
 
 
 MEMORY = DriverCase(
@@ -58,3 +61,19 @@ SQLITE_IN_DATABASE = DriverCase(name="sqlite-database", make=_sqlite_in_database
                                 options=_sqlite_options, durable=True)
 
 DRIVER_CASES = [MEMORY, SQLITE, SQLITE_IN_DATABASE]
+
+
+def _amqp(url: str) -> Driver:
+    from wippy.queue.amqp import AmqpDriver
+    return AmqpDriver("test:amqp", url)
+
+
+def _amqp_options(max_length: int, publish_timeout: float) -> Any:
+    from wippy.queue.amqp import AmqpQueueOptions
+    return AmqpQueueOptions(max_length, publish_timeout)
+
+
+AMQP = DriverCase(name="amqp", make=lambda tmp_path: None, options=_amqp_options, durable=True,
+                  broker=True, make_on=_amqp)
+
+DRIVER_CASES = [MEMORY, SQLITE, SQLITE_IN_DATABASE, AMQP]

@@ -37,7 +37,8 @@ def problems(entries):
 
 
 def test_kind_names():
-    assert set(KINDS) == {"queue.driver.memory", "queue.driver.sqlite", "queue.queue",
+    assert set(KINDS) == {"queue.driver.memory", "queue.driver.sqlite", "queue.driver.amqp",
+                          "queue.queue",
                           "queue.consumer", "function.lua", "library.lua"}
 
 

@@ -34,7 +34,7 @@ def _vm_pids_in(directory: str) -> list[int]:
 
 def test_vhosts_are_separate(rabbitmq_server, amqp_url):
     import aio_pika
-    other = rabbitmq_server.vhost_url(rabbitmq_server.vhosts)  # the last one: no test gets it first
+    other = rabbitmq_server.next_vhost_url()
 
     async def main():
         a = await aio_pika.connect(amqp_url)

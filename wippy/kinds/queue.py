@@ -1,4 +1,4 @@
-"""`queue.driver.memory`, `queue.driver.sqlite` and `queue.queue` (docs/kinds/queue.md;
+"""`queue.driver.memory`, `queue.driver.sqlite`, `queue.driver.amqp` and `queue.queue` (docs/kinds/queue.md;
 decisions D2, D5, D12; docs/kinds/queue.md)."""
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 from ..registry.config import Lifecycle, spec
 from ..registry.entry import Entry
 from ..queue import DeadLetter, Driver, MemoryDriver, MemoryQueueOptions, Queue, RetryPolicy
+from ..queue.amqp import AmqpDriver, AmqpQueueOptions
 from ..queue.sqlite import SqliteDriver, SqliteQueueOptions
 from ..queue.sqlite_store import StoreSettings
 from ..sql import Database
@@ -84,13 +85,96 @@ class SqliteDriverKind(Kind):
                             settings=settings, log=ctx.logger(entry.id), database=database)
 
 
+AUTH_MECHANISMS = ("PLAIN", "EXTERNAL", "AMQPLAIN")
+
+
+@dataclass
+class AmqpTls:
+    enabled: bool = False
+    server_name: str = ""
+    cert: str = ""
+    key: str = ""
+    ca: str = ""
+    cert_env: str = ""
+    key_env: str = ""
+    ca_env: str = ""
+    insecure_skip_verify: bool = False
+
+
+@dataclass
+class AmqpDriverConfig:
+    """Wippy's `queue.driver.amqp` fields (docs/kinds/queue.md)."""
+    url: str = spec("amqp://guest:guest@localhost:5672/")
+    vhost: str = spec("", doc="overrides the URL's vhost")
+    connection_name: str = spec("", doc="shown in the broker's UI; default: the entry ID")
+    auth_mechanism: str = spec("PLAIN", choices=AUTH_MECHANISMS)
+    heartbeat: float = spec(0.0, duration=True, min=0, doc="0 = the broker's proposal")
+    connection_timeout: float = spec(0.0, duration=True, min=0, doc="dial timeout; 0 = none")
+    reconnect_delay: float = spec(1.0, duration=True, min=0)
+    reconnect_max_delay: float = spec(30.0, duration=True, min=0)
+    default_message_ttl: float = spec(0.0, duration=True, min=0,
+                                      doc="per-message expiration on publish")
+    default_queue_ttl: float = spec(0.0, duration=True, min=0,
+                                    doc="x-message-ttl on declared queues")
+    default_queue_expiry: float = spec(0.0, duration=True, min=0,
+                                       doc="x-expires on declared queues")
+    prefetch_count: int = spec(0, min=0, doc="used when a consumer's prefetch is 0")
+    # Accepted for Wippy compatibility; the client negotiates both with the broker.
+    frame_size: int = spec(0, min=0, doc="accepted; the client negotiates the frame size")
+    channel_max: int = spec(0, min=0, max=65535,
+                            doc="accepted; the client negotiates the channel limit")
+    tls: AmqpTls = spec(default_factory=AmqpTls)
+    lifecycle: Lifecycle = spec(default_factory=Lifecycle)
+
+
+class AmqpDriverKind(Kind):
+    name = "queue.driver.amqp"
+    config = AmqpDriverConfig
+    summary = "Queues on a RabbitMQ broker: publisher confirms, durable queues, several nodes."
+
+    def validate(self, entry: Entry, cfg: AmqpDriverConfig) -> list:
+        if not str(cfg.url).strip():
+            return [("url", "amqp: url is required (e.g. amqp://guest:guest@localhost:5672/)")]
+        if not str(cfg.url).startswith(("amqp://", "amqps://")):
+            return [("url", f"expected an amqp:// URL, got {cfg.url!r}")]
+        if cfg.tls.enabled or str(cfg.url).startswith("amqps://"):
+            return [("tls", "TLS connections are not supported by this runtime yet; use a "
+                            "plain amqp:// URL on a trusted network")]
+        if cfg.auth_mechanism != "PLAIN":
+            return [("auth_mechanism", f"{cfg.auth_mechanism} is not supported by this runtime "
+                                       f"yet (EXTERNAL needs TLS client certificates, AMQPLAIN "
+                                       f"is not in its client); use PLAIN")]
+        return []
+
+    def build(self, entry: Entry, cfg: AmqpDriverConfig, ctx: BuildContext) -> AmqpDriver:
+        import urllib.parse
+        parts = urllib.parse.urlsplit(cfg.url)
+        path = parts.path
+        if cfg.vhost:
+            path = "/" + urllib.parse.quote(cfg.vhost, safe="")
+        query = dict(urllib.parse.parse_qsl(parts.query))
+        query["auth"] = cfg.auth_mechanism.lower()
+        if cfg.heartbeat:
+            query["heartbeat"] = str(int(cfg.heartbeat))
+        url = urllib.parse.urlunsplit((parts.scheme, parts.netloc, path or "/",
+                                       urllib.parse.urlencode(query), ""))
+        connect = {"timeout": cfg.connection_timeout} if cfg.connection_timeout else {}
+        return AmqpDriver(entry.id, url, prefetch_count=cfg.prefetch_count,
+                          connection_name=cfg.connection_name, connect_options=connect,
+                          reconnect_delay=cfg.reconnect_delay,
+                          default_message_ttl=cfg.default_message_ttl,
+                          default_queue_ttl=cfg.default_queue_ttl,
+                          default_queue_expiry=cfg.default_queue_expiry,
+                          log=ctx.logger(entry.id))
+
+
 @dataclass
 class DriverOptions:
     """`driver_options`: one sub-bag per driver; each driver reads only its own."""
     memory: MemoryQueueOptions = spec(default_factory=MemoryQueueOptions)
     sqlite: SqliteQueueOptions = spec(default_factory=SqliteQueueOptions)
-    # Validated by their drivers when the queue is declared.
-    amqp: dict[str, Any] = spec(default_factory=dict)
+    amqp: AmqpQueueOptions = spec(default_factory=AmqpQueueOptions)
+    # Validated by its driver when the queue is declared.
     sqs: dict[str, Any] = spec(default_factory=dict)
 
 
@@ -128,4 +212,4 @@ class QueueKind(Kind):
                      codec=cfg.codec, log=ctx.logger(entry.id))
 
 
-KINDS: list[Kind] = [MemoryDriverKind(), SqliteDriverKind(), QueueKind()]
+KINDS: list[Kind] = [MemoryDriverKind(), SqliteDriverKind(), AmqpDriverKind(), QueueKind()]
