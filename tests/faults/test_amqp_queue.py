@@ -1,0 +1,81 @@
+"""The unmodified tutorial on `queue.driver.amqp` (`-o` switches the driver and gives the
+broker's URL), as real `wippy run` processes on the session's RabbitMQ node: it answers as on
+memory, two nodes share the work, and a node killed mid-handler leaves its unacked task to
+the other."""
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from .harness import FaultProcess, db_ids, free_port, logged_ids, make_project, post_task
+from .harness import set_handler_sleep, wait_until
+
+pytestmark = pytest.mark.e2e
+
+
+def amqp(url: str) -> list[str]:
+    return ["-o", "app:queue_driver:kind=queue.driver.amqp", "-o", f"app:queue_driver:url={url}"]
+
+
+def burst(proc: FaultProcess, n: int) -> list[str]:
+    with httpx.Client(base_url=proc.url, timeout=10) as client:
+        responses = [post_task(client, {"action": "uppercase", "data": {"text": f"n{i}"}})
+                     for i in range(n)]
+    assert all(r.status_code == 202 for r in responses), [r.status_code for r in responses]
+    return [r.json()["id"] for r in responses]
+
+
+def test_the_tutorial_runs_on_rabbitmq(tmp_path, amqp_url):
+    project = make_project(tmp_path)
+    proc = FaultProcess(project, free_port(), amqp(amqp_url))
+    try:
+        proc.wait_ready()
+        ids = burst(proc, 20)
+        wait_until(lambda: set(ids) <= db_ids(project), 30, message="all 20 stored")
+        assert sorted(logged_ids(proc.lines, "task completed")) == sorted(ids)
+        assert proc.stop() == 0, proc.logs
+    finally:
+        proc.kill()
+
+
+def test_two_nodes_on_one_broker_share_the_work(tmp_path, amqp_url):
+    project = make_project(tmp_path)
+    set_handler_sleep(project, "20ms")
+    a = FaultProcess(project, free_port(), amqp(amqp_url))
+    b = FaultProcess(project, free_port(), amqp(amqp_url))
+    try:
+        a.wait_ready()
+        b.wait_ready()
+        ids = burst(a, 100) + burst(b, 100)
+        wait_until(lambda: set(ids) <= db_ids(project), 60, message="all 200 stored")
+        done_a = logged_ids(a.lines, "task completed")
+        done_b = logged_ids(b.lines, "task completed")
+        assert done_a and done_b, "one node did all the work"
+        assert set(done_a) | set(done_b) == set(ids)
+        assert len(done_a) + len(done_b) == len(ids), "a task was handled twice"
+        assert a.stop() == 0 and b.stop() == 0
+    finally:
+        a.kill()
+        b.kill()
+
+
+def test_a_node_killed_mid_handler_leaves_its_task_to_the_other(tmp_path, amqp_url):
+    project = make_project(tmp_path)
+    set_handler_sleep(project, "1500ms")
+    a = FaultProcess(project, free_port(), amqp(amqp_url))
+    b = None
+    try:
+        a.wait_ready()
+        [task] = burst(a, 1)
+        wait_until(lambda: task in logged_ids(a.lines, "processing task"), 10,
+                   message="the handler started on node a")
+        b = FaultProcess(project, free_port(), amqp(amqp_url))
+        b.wait_ready()
+        a.kill()                       # SIGKILL: its channel drops with the task unacked
+        wait_until(lambda: task in db_ids(project), 15, message="redelivered to b and stored")
+        assert task in logged_ids(b.lines, "processing task")
+        assert b.stop() == 0, b.logs
+    finally:
+        a.kill()
+        if b is not None:
+            b.kill()
