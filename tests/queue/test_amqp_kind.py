@@ -107,3 +107,20 @@ async def test_messages_survive_a_driver_restart_and_the_queue_is_durable(amqp_u
         await other.ack(d)
     finally:
         await other.stop()
+
+
+@pytest.mark.anyio
+async def test_consumer_options_tag_and_unknown_keys(amqp_url):
+    import re
+    driver = AmqpDriver("test:amqp", amqp_url)
+    driver.declare("jobs", AmqpQueueOptions())
+    await driver.start()
+    try:
+        sub = await driver.subscribe("jobs", 1, options={"consumer_tag": "worker", "no_wait": True})
+        assert re.fullmatch(r"worker-[0-9a-f]{8}", sub.tag)
+        plain = await driver.subscribe("jobs", 1)
+        assert re.fullmatch(r"jobs-[0-9a-f]{8}", plain.tag)
+        with pytest.raises(WippyError, match=r"^driver_options.amqp.exclusiv: unknown consumer"):
+            await driver.subscribe("jobs", 1, options={"exclusiv": True})
+    finally:
+        await driver.stop()

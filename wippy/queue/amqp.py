@@ -16,7 +16,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import UNAVAILABLE, WippyError
+from ..errors import INVALID, UNAVAILABLE, WippyError
+from ..ids import uuid4
 from ..registry.config import spec
 from .driver import Driver, Subscription
 from .errors import QueueFull, queue_closed, queue_not_found
@@ -26,6 +27,7 @@ DEFAULT_MAX_LENGTH = 100_000
 ATTEMPTS = "x-wippy-attempts"      # driver-private headers, stripped on delivery
 LAST_ERROR = "x-wippy-last-error"
 HEADERS = "x-wippy-headers"
+CONSUMER_OPTIONS = {"exclusive", "no_local", "no_wait", "consumer_tag"}  # a consumer's driver_options.amqp
 
 
 @dataclass
@@ -290,7 +292,18 @@ class AmqpDriver(Driver):
         async def on_message(incoming) -> None:
             q.hand(Delivery(_decode(incoming), (incoming, sub)))
 
-        sub.tag = await queue.consume(on_message, no_ack=False)
+        opts = dict(options or {})
+        unknown = sorted(set(opts) - CONSUMER_OPTIONS)
+        if unknown:
+            raise WippyError(f"driver_options.amqp.{unknown[0]}: unknown consumer option; "
+                             f"known: {', '.join(sorted(CONSUMER_OPTIONS))}", INVALID,
+                             retryable=False, details={"queue": name})
+        # As Go: the tag (default: the queue name) gets 8 random hex digits, unique per node.
+        tag = f"{opts.get('consumer_tag') or name}-{uuid4().replace('-', '')[:8]}"
+        # no_local and no_wait are accepted as in Wippy; RabbitMQ ignores no_local, and
+        # no_wait only skips the broker's reply, which this client always waits for.
+        sub.tag = await queue.consume(on_message, no_ack=False, consumer_tag=tag,
+                                      exclusive=bool(opts.get("exclusive", False)))
         self.subs.add(sub)
         return sub
 
