@@ -30,6 +30,7 @@ from .registry.overrides import apply_override_items, apply_overrides
 from .registry.project_config import ProjectConfig
 from .registry.plan import Plan, prepare
 from .supervisor import StartupFailed, Supervisor, describe
+from .runtime_apply import LIVE_REGISTRY, live_registry
 
 log = logging.getLogger("wippy.runtime")
 
@@ -97,6 +98,7 @@ class Runtime:
         self.engine: Any = None
         self.supervisor: Supervisor | None = None
         self._built: list[str] = []       # ids in build order
+        self.registry: Any = None         # LiveRegistry once started (wippy/registry/live.py)
         self._started = False
         self._closed = False
 
@@ -133,6 +135,8 @@ class Runtime:
             log.warning(str(warning))
         await self.engine.start()
         self.objects[ENV_REGISTRY] = self.plan.env   # for env kinds and the Lua env module
+        # The live registry: the `registry` Lua module and `wippy run --watch` change it.
+        self.objects[LIVE_REGISTRY] = self.registry = live_registry(self)
         ctx = BuildContext(objects=self.objects, entries=self.plan.entries, lua=self.engine,
                            loop=asyncio.get_running_loop(), settings=self.settings)
         for eid in self.plan.order:
@@ -144,8 +148,9 @@ class Runtime:
         log.info("runtime ready", extra=fields(entries=len(self.plan.entries),
                                                 services=len(services)))
 
-    async def _build(self, eid: str, ctx: BuildContext) -> None:
-        entry, kind, cfg = self.plan.entries[eid], self.plan.kinds[eid], self.plan.configs[eid]
+    async def _build(self, eid: str, ctx: BuildContext, plan: Plan | None = None) -> None:
+        plan = plan or self.plan
+        entry, kind, cfg = plan.entries[eid], plan.kinds[eid], plan.configs[eid]
         try:
             obj = kind.build(entry, cfg, ctx)
             if inspect.isawaitable(obj):

@@ -326,6 +326,38 @@ class Supervisor:
             log.debug("stop after failure failed", extra=fields(service=unit.id,
                                                                 error=describe(exc)))
 
+    # ------------------------------------------------------------ live changes
+    def has(self, sid: str) -> bool:
+        return sid in self._units
+
+    async def remove(self, ids: list[str]) -> None:
+        """Stop these services (dependents first) and forget them: a registry change
+        replaces or deletes them (wippy/runtime_apply.py)."""
+        units = [self._units[sid] for sid in ids if sid in self._units]
+        for level in reversed(_levels(units, self._units)):
+            await asyncio.gather(*(self._stop_unit(u) for u in level))
+        for unit in units:
+            del self._units[unit.id]
+
+    async def add(self, services: dict[str, tuple[Any, Lifecycle]],
+                  deps: dict[str, list[str]]) -> None:
+        """Supervise new services, then start every wanted service not started yet (the new
+        ones and any they pull in); return once each has run, failed once or is blocked.
+        Failures are retried by the restart policy, never fatal here."""
+        known = {**{sid: (u.service, u.lifecycle) for sid, u in self._units.items()},
+                 **services}
+        now = self._wall()
+        for sid, (svc, lc) in sorted(services.items()):
+            self._units[sid] = _Unit(sid, svc, lc, _service_deps(sid, known, deps), since=now)
+        fresh = [self._units[sid] for sid in self.wanted() if self._units[sid].task is None]
+        for unit in fresh:
+            unit.state = PENDING
+            unit.task = asyncio.create_task(self._run(unit), name=f"service {unit.id}")
+            unit.task.add_done_callback(self._task_done)
+        while not all(self._resolved(u, set()) for u in fresh):
+            self._changed.clear()
+            await self._changed.wait()
+
     # ------------------------------------------------------------ stop
     async def stop(self) -> None:
         """Stop everything that was started: retrying ones first, then by reverse level."""

@@ -115,6 +115,14 @@ class Routing:
         self.endpoints.append(endpoint)
         return endpoint
 
+    def remove_endpoint(self, entry_id: str) -> None:
+        """Forget an endpoint (a live registry change); the server swaps its table after."""
+        keep = [(s, e) for s, e in zip(self.specs, self.endpoints) if e.entry_id != entry_id]
+        self.specs, self.endpoints = [s for s, _ in keep], [e for _, e in keep]
+
+    def remove_router(self, entry_id: str) -> None:
+        self.routers = {p: r for p, r in self.routers.items() if r.entry_id != entry_id}
+
     def build_app(self, engine: Any, objects: dict, max_body: int, body_timeout: float,
                   budget: float | None, limit_concurrency: int = 0) -> HttpApp:
         """Assemble the ASGI app: resolve functions, wrap middleware, compile the table."""

@@ -174,6 +174,20 @@ class HttpServer:
         log.info("http server listening",
                  extra=fields(service=self.entry_id, url=self.url, routes=routes))
 
+    def reroute(self) -> None:
+        """Serve the current routers and endpoints (a live registry change,
+        wippy/runtime_apply.py) without closing the listener: requests already running
+        finish on the handler they started with."""
+        if self.app is None:
+            return   # not running: start() assembles the table
+        opts = self.options
+        app = self.routing.build_app(self.engine, self.objects, opts.max_body,
+                                     opts.read_timeout or DEFAULT_BODY_TIMEOUT,
+                                     opts.write_timeout or None, opts.limit_concurrency)
+        self.app.table, self.app.gate = app.table, app.gate
+        log.info("http routes updated", extra=fields(service=self.entry_id,
+                                                     routes=len(self.routing.endpoints)))
+
     def _config(self, app: Any) -> uvicorn.Config:
         opts = self.options
         idle = opts.idle_timeout or opts.read_timeout or DEFAULT_IDLE

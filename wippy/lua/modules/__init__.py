@@ -10,9 +10,11 @@ from .ctx.module import CtxModule
 from .funcs.module import FuncsModule
 from .store.module import StoreModule
 from .errors.module import ErrorsModule
+from .events.module import EventsModule
 from .hash.module import HashModule
 from .http.module import HttpModule
 from .http_client.module import HttpClientModule
+from .io.module import IoModule
 from .json.module import JsonModule
 from .logger.module import LoggerModule
 from .metrics.module import MetricsModule
@@ -21,6 +23,7 @@ from .time.module import TimeModule
 from .uuid.module import UuidModule
 from .yaml.module import YamlModule
 from .queue.module import QueueModule
+from .registry.module import RegistryModule
 from .sql.module import SqlModule
 
 MODULES: dict[str, LuaModule] = {
@@ -39,10 +42,13 @@ MODULES: dict[str, LuaModule] = {
     "crypto": CryptoModule(),
     "yaml": YamlModule(),
     "http_client": HttpClientModule(),
+    "io": IoModule(),
     "funcs": FuncsModule(),
     "ctx": CtxModule(),
     "store": StoreModule(),
+    "registry": RegistryModule(),
     # channel before process: the process module builds on the channel scheduler.
     "channel": ChannelModule(),
     "process": ProcessModule(),
+    "events": EventsModule(),   # after channel: subscriptions are fed like process topics
 }

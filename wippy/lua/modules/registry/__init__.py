@@ -1,0 +1,1 @@
+"""The Lua `registry` module: entries, snapshots, versions, changes (module.py, registry.lua)."""
