@@ -20,6 +20,8 @@ class Node:
         self.procs: dict[str, "Process"] = {}
         self.names: dict[str, str] = {}          # name -> pid
         self.defs: dict[str, Any] = {}           # process.lua entry id -> FunctionDef
+        # Called with each process that ends (the event bus drops its subscriptions).
+        self.exit_hooks: list = []
 
     def resolve(self, dest: Any) -> "Process":
         """The live process a destination (pid or registered name) means."""
@@ -67,6 +69,8 @@ class Node:
 
     def forget(self, proc: "Process") -> None:
         self.procs.pop(proc.pid, None)
+        for hook in self.exit_hooks:
+            hook(proc)
         if proc.rel is None:
             return
         for name in proc.rel.names:

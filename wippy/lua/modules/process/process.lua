@@ -64,6 +64,9 @@ return function(host, lib)
         local t = h.topics and h.topics[topic]
         if t then
             C.feed(s, t.ch, t.message and message(topic, item[3], item[4]) or item[4])
+        elseif topic:byte(1) == 64 then
+            -- a runtime topic ("@...") nobody reads any more (a closed events
+            -- subscription's leftovers): dropped, never shown in the inbox
         else
             C.feed(s, inbox_of(h), message(topic, item[3], item[4]))
         end
