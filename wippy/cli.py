@@ -227,6 +227,7 @@ async def _serve(entries: list[Entry], kinds: Any, modules: Any, shutdown_timeou
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, on_signal)
     runtime = Runtime(entries, kinds=kinds, modules=modules)
+    runtime.request_stop = stop.set   # system.exit (wippy/lua/modules/system)
     try:
         async with ops_listener(settings, runtime):
             return await _run(runtime, stop, shutdown_timeout)
@@ -269,7 +270,7 @@ async def _run(runtime: Any, stop: asyncio.Event, shutdown_timeout: float) -> in
         log.error("shutdown timed out", extra=fields(timeout=f"{shutdown_timeout:g}s"))
         return 1
     log.info("stopped")
-    return 0
+    return runtime.exit_code   # 0 unless system.exit(code) asked for another
 
 
 SWITCH_INTERVAL = 0.0001     # seconds between GIL hand-offs; see cmd_run

@@ -97,6 +97,8 @@ class Runtime:
         self.plan: Plan | None = None
         self.engine: Any = None
         self.supervisor: Supervisor | None = None
+        self.exit_code = 0               # set by system.exit(code)
+        self.request_stop: Any = None    # set by `wippy run`: a graceful stop, as on SIGTERM
         self._built: list[str] = []       # ids in build order
         self.registry: Any = None         # LiveRegistry once started (wippy/registry/live.py)
         self._started = False
@@ -135,6 +137,7 @@ class Runtime:
             log.warning(str(warning))
         await self.engine.start()
         self.objects[ENV_REGISTRY] = self.plan.env   # for env kinds and the Lua env module
+        self.objects["@runtime"] = self   # the system module reads the supervisor's states
         # The live registry: the `registry` Lua module and `wippy run --watch` change it.
         self.objects[LIVE_REGISTRY] = self.registry = live_registry(self)
         ctx = BuildContext(objects=self.objects, entries=self.plan.entries, lua=self.engine,

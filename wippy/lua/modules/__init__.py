@@ -25,6 +25,7 @@ from .yaml.module import YamlModule
 from .queue.module import QueueModule
 from .registry.module import RegistryModule
 from .sql.module import SqlModule
+from .system.module import SystemModule
 
 MODULES: dict[str, LuaModule] = {
     "env": EnvModule(),
@@ -51,4 +52,5 @@ MODULES: dict[str, LuaModule] = {
     "channel": ChannelModule(),
     "process": ProcessModule(),
     "events": EventsModule(),   # after channel: subscriptions are fed like process topics
+    "system": SystemModule(),
 }
