@@ -23,6 +23,8 @@ from dataclasses import dataclass
 
 from .errors import TypedLuaSyntaxError
 from .lexer import NAME, NUMBER, STRING
+from .lint_calls import CallChecks
+from .lint_flow import FlowChecks
 from .parser import Parser
 
 SANDBOX_GLOBALS = frozenset((
@@ -46,10 +48,13 @@ class Diagnostic:
 
 
 class _Decl:
-    __slots__ = ("tok", "param", "used")
+    """A local: where declared, its declared type, the narrowing frame of its scope
+    (lint_flow.py), its signature when it is a local function (lint_calls.py)."""
+    __slots__ = ("tok", "param", "used", "typ", "frame", "sig", "assigned", "imported")
 
-    def __init__(self, tok, param: bool):
-        self.tok, self.param, self.used = tok, param, False
+    def __init__(self, tok, param: bool, typ, frame: set):
+        self.tok, self.param, self.used, self.typ, self.frame = tok, param, False, typ, frame
+        self.sig, self.assigned, self.imported = None, False, False
 
 
 def _literal_kind(tok) -> str | None:
@@ -66,9 +71,11 @@ def _literal_kind(tok) -> str | None:
     return None
 
 
-class LintParser(Parser):
+class LintParser(CallChecks, FlowChecks, Parser):
     def __init__(self, src: str, chunk: str, modules: frozenset):
         super().__init__(src, chunk)
+        self._flow_init()
+        self._calls_init()
         self.diags: list[Diagnostic] = []
         self.decls: list[dict[str, _Decl]] = [{}]
         self.aliases: dict[str, tuple] = {}
@@ -97,6 +104,8 @@ class LintParser(Parser):
             if not d.used and not name.startswith("_") and name not in ("self", "..."):
                 if d.param:
                     self.report("W0005", "warning", f"unused parameter '{name}'", d.tok)
+                elif d.imported:
+                    self.report("W0006", "warning", f"unused import '{name}'", d.tok)
                 else:
                     self.report("W0004", "warning", f"unused local '{name}'", d.tok)
 
@@ -106,7 +115,9 @@ class LintParser(Parser):
         if any(name in scope for scope in self.decls[:-1]) and not name.startswith("_") \
                 and name != "self":
             self.report("W0007", "warning", f"'{name}' shadows a local of an outer scope", tok)
-        self.decls[-1][name] = _Decl(tok, self._params)
+        self.decls[-1][name] = _Decl(tok, self._params, typ, self.frames[-1])
+        if self._params:
+            self.declare_param(name, typ)
 
     def _use(self, name: str) -> bool:
         for scope in reversed(self.decls):
@@ -134,6 +145,9 @@ class LintParser(Parser):
             self.global_reads.append(tok)
         if tok.kind == NAME and self.check(".") and self.peek().kind == NAME:
             self._check_field(tok, self.peek())
+        if tok.kind == NAME:
+            self._nil_use(tok)
+            self.call_site(tok)
         return kind
 
     def _check_field(self, base, field) -> None:
@@ -169,13 +183,51 @@ class LintParser(Parser):
                 and not self.lookup(tok.value)[0]:
             self.globals_set.add(tok.value)
             self.report("W0002", "warning", f"assignment to global '{tok.value}'", tok)
+        start = self.pos
         super().expr_statement()
+        self._assigned(start)
+
+    def _assigned(self, start: int) -> None:
+        """After `a, b.c = ...` (tokens from `start`): the plain local targets are
+        reassigned (their signature no longer trusted) and, unless the value is a
+        lone `nil`, non-nil from here on (lint_flow.py)."""
+        targets, part, depth = [], [], 0
+        for i in range(start, self.pos):
+            t = self.toks[i]
+            if t.is_("(") or t.is_("[") or t.is_("{"):
+                depth += 1
+            elif t.is_(")") or t.is_("]") or t.is_("}"):
+                depth -= 1
+            elif depth == 0 and (t.is_(",") or t.is_("=")):
+                targets.append(part)
+                part = []
+                if t.is_("="):
+                    value = self.toks[i + 1:self.pos]
+                    break
+                continue
+            part.append(t)
+        else:
+            return
+        nil = len(value) == 1 and value[0].is_("nil")
+        for part in targets:
+            if len(part) == 1 and part[0].kind == NAME:
+                decl = self._find_decl(part[0].value)
+                if decl is not None:
+                    decl.assigned = True
+                    if not nil:
+                        self.mark_non_nil(decl)
 
     def _statement(self) -> None:
-        if self.tok.is_("function") and self.peek().kind == NAME and not self.lookup(
+        t = self.tok
+        if t.is_("function") and self.peek().kind == NAME and not self.lookup(
                 self.peek().value)[0]:
             self.globals_set.add(self.peek().value)
+        local_function = self.peek(2) if t.is_("local") and self.peek().is_("function") else None
         super()._statement()
+        if local_function is not None:
+            decl = self._find_decl(local_function.value)
+            if decl is not None:
+                decl.sig = self.last_sig
 
     def type_decl(self, t) -> None:
         name = self.toks[self.pos + (2 if t.value == "export" else 1)].value
@@ -200,18 +252,39 @@ class LintParser(Parser):
             names[-1] = (names[-1], self.annotation())
             if not self.accept(","):
                 break
-        values = []
+        values, firsts, sig = [], [], None
         if self.accept("="):
             while True:
                 start = self.pos
                 self.expr()
                 values.append(self.toks[start] if self.pos == start + 1 else None)
+                firsts.append(self.toks[start])
+                last = self.last_sig
+                if firsts[-1].is_("function") and last is not None \
+                        and last.span == (start + 1, self.pos):
+                    sig = last       # `local f = function(...) ... end`
                 if not self.accept(","):
                     break
         for i, (tok, tree) in enumerate(names):
             if tree is not None and i < len(values) and values[i] is not None:
                 self._check_literal(tree, values[i])
             self.declare(tok.value, tree)
+            decl = self.decls[-1][tok.value]
+            first = firsts[i] if i < len(firsts) else None
+            if first is not None:
+                self._initialised(decl, first)
+            if sig is not None and len(names) == 1:
+                decl.sig = sig
+
+    def _initialised(self, decl, first) -> None:
+        """`local x: T? = <value>`: non-nil from the start when the value is a literal,
+        a table or a function; `require(...)` makes the local an import (W0006)."""
+        if first.kind in (STRING, NUMBER) or first.is_("{") or first.is_("function") \
+                or first.is_("true") or first.is_("false"):
+            self.mark_non_nil(decl)
+        if first.kind == NAME and first.value == "require" and \
+                self._find_decl("require") is None:
+            decl.imported = True
 
     def _check_literal(self, tree, value) -> None:
         kind = _literal_kind(value)
@@ -273,6 +346,7 @@ def lint(source: str, chunk: str, modules=(), rules: bool = False) -> list[Diagn
         parser.close_scope()    # the chunk's own scope: unused top-level locals
     except TypedLuaSyntaxError as exc:
         return [Diagnostic("P0001", "error", exc.message, exc.line, exc.column)]
+    parser.check_calls()
     diags = parser.diags
     for tok in parser.global_reads:
         if tok.value not in parser.known and tok.value not in parser.globals_set:
