@@ -84,6 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub("run", "load the registry, start every service, serve until SIGINT/SIGTERM")
     _registry_flags(p)
+    p.add_argument("--watch", action="store_true",
+                   help="reload when files under the source directory change (docs/development.md)")
 
     p = sub("check", "load and validate the registry without starting anything")
     _registry_flags(p)
@@ -199,13 +201,14 @@ def cmd_run(args: argparse.Namespace, kinds: Any = None, modules: Any = None) ->
     # setting, so the process owner sets it, not the engine.
     sys.setswitchinterval(SWITCH_INTERVAL)
     timeout = args.project.settings.shutdown_timeout
+    from .cli_watch import watcher
     return asyncio.run(_serve(entries, kinds, modules,
                               SHUTDOWN_TIMEOUT if timeout is None else timeout,
-                              args.project.settings))
+                              args.project.settings, watcher(args) if args.watch else None))
 
 
 async def _serve(entries: list[Entry], kinds: Any, modules: Any, shutdown_timeout: float,
-                 settings: Any = None) -> int:
+                 settings: Any = None, watch: Any = None) -> int:
     from .ops.serve import ops_listener
     from .runtime import Runtime
     loop = asyncio.get_running_loop()
@@ -230,7 +233,7 @@ async def _serve(entries: list[Entry], kinds: Any, modules: Any, shutdown_timeou
     runtime.request_stop = stop.set   # system.exit (wippy/lua/modules/system)
     try:
         async with ops_listener(settings, runtime):
-            return await _run(runtime, stop, shutdown_timeout)
+            return await _run(runtime, stop, shutdown_timeout, watch)
     except ConfigError as exc:   # the prometheus address cannot be listened on
         return _fail(str(exc))
     finally:
@@ -238,7 +241,8 @@ async def _serve(entries: list[Entry], kinds: Any, modules: Any, shutdown_timeou
             loop.remove_signal_handler(sig)
 
 
-async def _run(runtime: Any, stop: asyncio.Event, shutdown_timeout: float) -> int:
+async def _run(runtime: Any, stop: asyncio.Event, shutdown_timeout: float,
+               watch: Any = None) -> int:
     from .supervisor import StartupFailed
     starting = asyncio.create_task(runtime.start())
     stopping = asyncio.create_task(stop.wait())
@@ -263,7 +267,11 @@ async def _run(runtime: Any, stop: asyncio.Event, shutdown_timeout: float) -> in
         stopping.cancel()
         return _fail(exc.message)
     _settle_heap()
+    watching = asyncio.create_task(watch(runtime, stop)) if watch else None   # cli_watch.py
     await stopping
+    if watching is not None:
+        await asyncio.wait({watching}, timeout=2.0)   # it ends on `stop`; a reload in progress
+        watching.cancel()                             # finishes or is cut here
     try:
         await asyncio.wait_for(runtime.close(), shutdown_timeout)
     except asyncio.TimeoutError:
