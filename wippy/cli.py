@@ -86,6 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     _registry_flags(p)
     p.add_argument("--watch", action="store_true",
                    help="reload when files under the source directory change (docs/development.md)")
+    from . import cli_exec
+    cli_exec.add_flags(p)   # -x/--exec, --host, `wippy run <command>|list`
 
     p = sub("check", "load and validate the registry without starting anything")
     _registry_flags(p)
@@ -115,6 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     from . import cli_queue
     cli_queue.add_parser(sub, _registry_flags, lambda q: _global_flags(q, sub=True))
+    from . import cli_dev
+    cli_dev.add_parsers(sub, _registry_flags)   # test, stubs
     return parser
 
 
@@ -159,7 +163,8 @@ def cmd_init(args: argparse.Namespace, **_: Any) -> int:
     print(f"wrote {args.lock_file} (src: {lock.src_dir}, modules: {lock.modules_dir})")
     if not lock.src_path.is_dir():
         log.info("source directory does not exist yet", extra=fields(src=lock.src_dir))
-    return 0
+    from .cli_dev import write_editor_support   # LuaLS stubs + .luarc.json
+    return write_editor_support(lock)
 
 
 def cmd_check(args: argparse.Namespace, kinds: Any = None, modules: Any = None) -> int:
@@ -187,6 +192,9 @@ def cmd_check(args: argparse.Namespace, kinds: Any = None, modules: Any = None) 
 
 
 def cmd_run(args: argparse.Namespace, kinds: Any = None, modules: Any = None) -> int:
+    from . import cli_exec
+    if cli_exec.wanted(args):   # a command-line program on the terminal host
+        return cli_exec.cmd_exec(args, kinds, modules)
     try:
         entries = _read_project(args)
     except FileNotFoundError:
@@ -362,13 +370,23 @@ def cmd_queue(args: argparse.Namespace, **_: Any) -> int:
     return run(args, entries)
 
 
+def cmd_test(args: argparse.Namespace, kinds: Any = None, modules: Any = None) -> int:
+    from .cli_test import cmd_test as run
+    try:
+        entries = _read_project(args)
+    except FileNotFoundError:
+        return _fail(_no_lock(args))
+    return run(args, entries, kinds, modules)
+
+
 def cmd_lint(args: argparse.Namespace, kinds: Any = None, modules: Any = None) -> int:
     from .lua.typed.lint_report import cmd_lint as lint
     return lint(args, kinds, modules)
 
 
 COMMANDS = {"init": cmd_init, "run": cmd_run, "check": cmd_check, "lint": cmd_lint,
-            "version": cmd_version, "registry": cmd_registry, "queue": cmd_queue}
+            "version": cmd_version, "registry": cmd_registry, "queue": cmd_queue,
+            "test": cmd_test, "stubs": lambda args, **_: __import__("wippy.cli_dev").cli_dev.cmd_stubs(args)}
 
 
 def main(argv: list[str] | None = None, *, kinds: Any = None, modules: Any = None) -> int:

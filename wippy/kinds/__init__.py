@@ -42,6 +42,6 @@ def merge(*groups: list[Kind] | tuple[Kind, ...]) -> dict[str, Kind]:
 def all_kinds() -> dict[str, Kind]:
     """The full table: core kinds plus every family's KINDS, in this order."""
     # Imported here, not at the top: the families import .base, which loads this package first.
-    from . import consumer, env, function, http, postgres, process, queue, sql, store
+    from . import consumer, env, function, http, postgres, process, queue, sql, store, terminal
     return merge(CORE_KINDS, sql.KINDS, postgres.KINDS, queue.KINDS, consumer.KINDS, http.KINDS,
-                 function.KINDS, process.KINDS, env.KINDS, store.KINDS)
+                 function.KINDS, process.KINDS, env.KINDS, store.KINDS, terminal.KINDS)

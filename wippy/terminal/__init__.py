@@ -1,0 +1,1 @@
+"""Command-line programs: the terminal host and its session (docs/kinds/terminal.md)."""
