@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from .errors import TypedLuaSyntaxError
 from .lexer import NAME, NUMBER, STRING
 from .lint_calls import CallChecks
-from .lint_flow import FlowChecks
+from .lint_flow import FlowChecks, type_text
 from .parser import Parser
 
 SANDBOX_GLOBALS = frozenset((
@@ -292,8 +292,7 @@ class LintParser(CallChecks, FlowChecks, Parser):
             return
         if not self._accepts(tree, kind, value.value, 0):
             got = value.value if tree_has_literals(self._resolve(tree)) and kind == "string" else kind
-            self.report("E0001", "error",
-                        f"{got} not assignable to {self._describe(tree)}", value)
+            self.report("E0001", "error", f"{got} not assignable to {type_text(tree)}", value)
 
     def _accepts(self, tree, kind: str, text: str, depth: int) -> bool:
         tree = self._resolve(tree)

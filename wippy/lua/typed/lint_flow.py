@@ -161,6 +161,14 @@ class FlowChecks:
         t = self.tok
         if t.is_("if"):
             return self._if_statement(t)
+        if t.is_("do"):
+            self.advance()
+            ends = self._branch(set())
+            self._empty_branch(t)
+            self.expect("end", t)
+            if ends is not None:      # what a do-block proves holds after it
+                self.frames[-1].update(ends)
+            return None
         if t.is_("while"):
             self.advance()
             start = self.pos
@@ -216,12 +224,12 @@ class FlowChecks:
         start = self.pos
         self.expr()
         true, false = self._cond_facts(start)
-        then = self.expect("then")
+        self.expect("then")
         ends.append(self._branch(true))
-        self._empty_branch(then)
+        self._empty_branch(t)
         if_false |= false
         while self.check("elseif"):
-            self.advance()
+            elseif = self.advance()
             self.frames.append(set(if_false))
             try:
                 start = self.pos
@@ -229,9 +237,9 @@ class FlowChecks:
                 true, false = self._cond_facts(start)
             finally:
                 self.frames.pop()
-            then = self.expect("then")
+            self.expect("then")
             ends.append(self._branch(if_false | true))
-            self._empty_branch(then)
+            self._empty_branch(elseif)
             if_false |= false
         if self.check("else"):
             else_ = self.advance()
@@ -246,7 +254,7 @@ class FlowChecks:
 
     def _empty_branch(self, tok) -> None:
         if self._branch_empty:
-            self.report("W0001", "warning", f"empty '{tok.value}' block", tok)
+            self.report("W0001", "warning", f"empty {tok.value} block", tok)
 
     # ------------------------------------------------------------ expressions
     def expr(self, limit: int = 0) -> str:
