@@ -46,6 +46,12 @@ def test_levels_message_and_fields(records):
     assert records[3].fields["error"] == "db down" and records[3].fields["location"] == "test:fn:7"
 
 
+def test_a_callers_entry_field_wins_location_stays(records):
+    values("logger:info('tick', {entry = 'app:job.beat', location = 'elsewhere'})",
+           modules=["logger"])
+    assert records[0].fields == {"entry": "app:job.beat", "location": "test:fn:2"}
+
+
 def test_location_is_the_callers_line(records):
     values("local x = 1\n\n\nlogger:info('here')", modules=["logger"])
     assert records[0].fields["location"] == "test:fn:5"

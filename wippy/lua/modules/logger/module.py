@@ -51,7 +51,10 @@ class LoggerModule(LuaModule):
             plain = call.from_lua(fields, replace_invalid=True) if fields is not None else {}
             if isinstance(plain, dict):
                 for key, value in plain.items():
-                    if isinstance(key, str) and key not in record:
+                    # `entry` is the caller's when given (Wippy code logs
+                    # {entry = job_id}, e.g. the official crontab-registry example);
+                    # `location` stays ours.
+                    if isinstance(key, str) and key != "location":
                         record[key] = _plain_field(value)
             logger.log(levelno, msg, extra={"fields": record})
             return None
