@@ -14,6 +14,8 @@ runtime stops and `wippy` exits with the program's exit code.
   it may still finish by itself (its exit code counts). One still running after the
   terminal host's stop grace (lifecycle.stop_timeout less a second) is terminated
   and `wippy` exits 130. A second signal exits at once (1).
+* `system.exit(code)` from any process stops the program the same way (CANCEL, then
+  terminated after the grace) and `wippy` exits with that code.
 """
 from __future__ import annotations
 
@@ -250,8 +252,11 @@ async def _drive(runtime: Any, entry_id: str, host_id: str, proc_args: list[str]
     from .process.host import grace_period
     from .supervisor import StartupFailed
     from .terminal.host import TerminalHost
+    exit_requested = asyncio.Event()
+    runtime.request_stop = exit_requested.set   # system.exit(code) (wippy/lua/modules/system)
     starting = asyncio.create_task(runtime.start())
     stopping = asyncio.create_task(interrupted.wait())
+    exiting = asyncio.create_task(exit_requested.wait())
     try:
         await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
         if not starting.done():   # a signal during start: start() undoes what it started
@@ -277,16 +282,20 @@ async def _drive(runtime: Any, entry_id: str, host_id: str, proc_args: list[str]
         except WippyError as exc:
             return _error(f"{entry_id}: {exc.message}")
         done = proc.done
-        await asyncio.wait({done, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait({done, stopping, exiting}, return_when=asyncio.FIRST_COMPLETED)
         killed = False
         if not done.done():
-            host.session.interrupt()
-            host.cancel(proc, "interrupted", None)
+            reason = "interrupted" if interrupted.is_set() else "system.exit"
+            if interrupted.is_set():
+                host.session.interrupt()
+            host.cancel(proc, reason, None)
             await asyncio.wait({done}, timeout=grace_period(host.stop_timeout))
             if not done.done():
                 killed = True
-                proc.kill("terminated: still running after Ctrl-C")
+                proc.kill(f"terminated: still running after CANCEL ({reason})")
                 await asyncio.wait({done}, timeout=5.0)
+        if exit_requested.is_set():   # system.exit(code): its code, however the program ended
+            return runtime.exit_code
         if killed:
             return INTERRUPTED
         result = done.result()
@@ -295,6 +304,7 @@ async def _drive(runtime: Any, entry_id: str, host_id: str, proc_args: list[str]
         return exit_code(result)
     finally:
         stopping.cancel()
+        exiting.cancel()
         await _close(runtime, shutdown_timeout)
 
 

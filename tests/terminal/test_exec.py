@@ -187,3 +187,9 @@ def test_terminal_host_config_is_strict(tmp_path):
     assert res.returncode == 1
     err = res.stderr.decode()
     assert "_index.yaml:6" in err and "hide_log" in err and "hide_logs" in err
+
+
+def test_system_exit_sets_the_exit_code(app):
+    res = wippy(app, "run", "-x", "app:quitter")
+    assert res.returncode == 5, res.stderr
+    assert res.stdout == b"quitting with 5\n"
