@@ -11,6 +11,8 @@ an `auto_create` file.
 """
 from __future__ import annotations
 
+import logging
+
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,6 +60,9 @@ class VariableConfig:
     variable: str = ""
     default: str = ""
     readonly: bool = False
+    # Not a Wippy field: Wippy decodes entries leniently and drops it (its examples write
+    # it). Accepted so those registries load; it protects nothing, which build() warns.
+    read_only: bool | None = spec(None, doc="ignored as in Wippy; use readonly")
 
 
 def file_mode(value: Any) -> int | None:
@@ -162,6 +167,11 @@ def registry_from(entries: list[Entry], configs: dict[str, Any]) -> EnvRegistry:
         if cfg is None or not entry.kind.startswith(PREFIX):
             continue
         if entry.kind == VariableKind.name:
+            if cfg.read_only is not None:
+                logging.getLogger("wippy.env").warning(
+                    "%s: read_only is not an env.variable field and is ignored, as in Wippy "
+                    "(%s); to refuse env.set, write readonly: true", entry.id,
+                    "writes are allowed" if not cfg.readonly else "readonly is set")
             registry.add_variable(Variable(entry.id, cfg.storage, cfg.variable, cfg.default,
                                            cfg.readonly))
         else:

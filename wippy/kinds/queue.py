@@ -186,6 +186,10 @@ class QueueConfig:
     driver_options: DriverOptions = spec(default_factory=DriverOptions)
     dead_letter: DeadLetter | None = spec(None)
     retry: RetryPolicy = spec(default_factory=RetryPolicy)
+    # Wippy accepts a lifecycle block on queue.queue (its examples write one) and starts
+    # nothing for it: a queue is a name on its driver, and the driver is the service.
+    lifecycle: Lifecycle = spec(default_factory=Lifecycle,
+                                doc="accepted as in Wippy; the driver is the service")
 
 
 class QueueKind(Kind):
