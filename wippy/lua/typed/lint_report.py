@@ -1,9 +1,11 @@
 """`wippy lint`: `wippy check`, then lint.py over every Lua entry, reported as in
-en/guides/linter.md (table or `--json`, `--level`, `--rules`, exit 1 on errors)."""
+en/guides/linter.md (table, `--json` or `--summary`; `--level`, `--rules`, `--ns`,
+`--code`, `--limit`; exit 1 on errors)."""
 from __future__ import annotations
 
 import argparse
 import contextlib
+import fnmatch
 import io
 import json
 import sys
@@ -23,6 +25,19 @@ def add_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="diagnostics as JSON")
     parser.add_argument("--rules", action="store_true",
                         help="also the W-series lint rules (unused, shadowed, global assignment)")
+    parser.add_argument("--ns", action="append", default=[], metavar="PATTERN",
+                        help="only entries of these namespaces (exact, or a glob: 'app.*')")
+    parser.add_argument("--code", action="append", default=[], metavar="CODE",
+                        help="only these diagnostic codes (repeatable)")
+    parser.add_argument("--limit", type=int, default=0,
+                        help="show at most this many diagnostics (0 = all)")
+    parser.add_argument("--summary", action="store_true",
+                        help="group the results by namespace and code")
+
+
+def _selected(entry_id: str, patterns: list[str]) -> bool:
+    ns = entry_id.partition(":")[0]
+    return not patterns or any(fnmatch.fnmatchcase(ns, p) for p in patterns)
 
 
 def _entry_diagnostics(entry, rules: bool) -> list[Diagnostic]:
@@ -46,25 +61,53 @@ def cmd_lint(args: argparse.Namespace, kinds: Any = None, modules: Any = None) -
         (out if not args.json else sys.stderr).write(checked.getvalue())
     if code:
         return code
-    entries = [e for e in _read_project(args) if e.kind in LUA_KINDS]
+    entries = [e for e in _read_project(args)
+               if e.kind in LUA_KINDS and _selected(e.id, args.ns)]
     limit = LEVELS[args.level]
+    codes = {c.upper() for c in args.code}
     rows = []
     for entry in sorted(entries, key=lambda e: e.id):
-        for d in _entry_diagnostics(entry, args.rules):
-            if LEVELS[d.severity] <= limit:
+        for d in _entry_diagnostics(entry, args.rules or any(c[:1] == "W" for c in codes)):
+            if LEVELS[d.severity] <= limit and (not codes or d.code in codes):
                 rows.append((entry, d))
     rows.sort(key=lambda r: (r[0].id, LEVELS[r[1].severity], r[1].line))
     errors = sum(d.severity == "error" for _, d in rows)
     warnings = sum(d.severity == "warning" for _, d in rows)
+    hints = len(rows) - errors - warnings
+    shown = rows[:args.limit] if args.limit > 0 else rows
+    totals = f"Checked {len(entries)} entries: {errors} errors, {warnings} warnings\n"
     if args.json:
-        json.dump({"diagnostics": [{"entry_id": e.id, **d.to_dict()} for e, d in rows],
+        json.dump({"diagnostics": [{"entry_id": e.id, **d.to_dict()} for e, d in shown],
                    "total_entries": len(entries), "error_count": errors,
-                   "warning_count": warnings, "hint_count": 0}, out, indent=2)
+                   "warning_count": warnings, "hint_count": hints}, out, indent=2)
         out.write("\n")
+    elif args.summary:
+        out.write(summary(rows) + totals)
     else:
-        for entry, d in rows:
+        for entry, d in shown:
             where = entry.source_files.get("data.source") or entry.id   # inline: the chunk name
             column = f":{d.column}" if d.column else ""
             out.write(f"{where}:{d.line}{column}: {d.severity} {d.code}: {d.message} ({entry.id})\n")
-        out.write(f"Checked {len(entries)} entries: {errors} errors, {warnings} warnings\n")
+        if len(shown) < len(rows):
+            out.write(f"({len(rows) - len(shown)} more not shown: --limit {args.limit})\n")
+        out.write(totals)
     return 1 if errors else 0
+
+
+def summary(rows: list) -> str:
+    """The `--summary` view of en/guides/linter.md: issues per namespace, then per code."""
+    by_ns: dict[str, list[str]] = {}
+    by_code: dict[str, list] = {}
+    for entry, d in rows:
+        by_ns.setdefault(entry.id.partition(":")[0], []).append(d.severity)
+        by_code.setdefault(d.code, [d.severity, 0])[1] += 1
+    lines = ["By namespace:", ""]
+    for ns in sorted(by_ns):
+        sev = by_ns[ns]
+        parts = ", ".join(f"{sev.count(s)} {s}s" for s in LEVELS if sev.count(s))
+        lines.append(f"  {ns:<32}{len(sev):>3} issues ({parts})")
+    lines += ["", "By error code:", ""]
+    for code in sorted(by_code):
+        severity, n = by_code[code]
+        lines.append(f"  {code:<11}[{severity:<7}]{n:>5} occurrences")
+    return "\n".join(lines) + "\n\n"
