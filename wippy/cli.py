@@ -379,6 +379,11 @@ def cmd_test(args: argparse.Namespace, kinds: Any = None, modules: Any = None) -
     return run(args, entries, kinds, modules)
 
 
+def cmd_stubs(args: argparse.Namespace, **_: Any) -> int:
+    from .cli_dev import cmd_stubs as run
+    return run(args)
+
+
 def cmd_lint(args: argparse.Namespace, kinds: Any = None, modules: Any = None) -> int:
     from .lua.typed.lint_report import cmd_lint as lint
     return lint(args, kinds, modules)
@@ -386,7 +391,7 @@ def cmd_lint(args: argparse.Namespace, kinds: Any = None, modules: Any = None) -
 
 COMMANDS = {"init": cmd_init, "run": cmd_run, "check": cmd_check, "lint": cmd_lint,
             "version": cmd_version, "registry": cmd_registry, "queue": cmd_queue,
-            "test": cmd_test, "stubs": lambda args, **_: __import__("wippy.cli_dev").cli_dev.cmd_stubs(args)}
+            "test": cmd_test, "stubs": cmd_stubs}
 
 
 def main(argv: list[str] | None = None, *, kinds: Any = None, modules: Any = None) -> int:

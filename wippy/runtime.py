@@ -52,7 +52,8 @@ def load_registry(lock: Lock | None, overrides: list[str] | tuple = (),
         apply_overrides(entries, list(overrides))
     if project is not None:
         entries = apply_disable(entries, project.disable)
-    return entries
+    from .lua.modules.test.library import with_test_library
+    return with_test_library(entries)
 
 
 def default_kinds() -> dict[str, Kind]:

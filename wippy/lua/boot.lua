@@ -264,6 +264,9 @@ local lib = {
     -- The call's HTTP request token and queue delivery (token, message id), handed
     -- over at prepare so `http.request()` and `queue.message()` need not ask Python.
     http_token = function() local st = current; return st and st.http end,
+    -- The running call's own globals table (the test module's mocks shadow a
+    -- frozen module there, for this call only).
+    call_env = function() return current_env end,
     delivery = function()
         local st = current
         if st then return st.delivery, st.message_id end

@@ -26,6 +26,7 @@ from .queue.module import QueueModule
 from .registry.module import RegistryModule
 from .sql.module import SqlModule
 from .system.module import SystemModule
+from .test.module import TestModule
 
 MODULES: dict[str, LuaModule] = {
     "env": EnvModule(),
@@ -53,4 +54,5 @@ MODULES: dict[str, LuaModule] = {
     "process": ProcessModule(),
     "events": EventsModule(),   # after channel: subscriptions are fed like process topics
     "system": SystemModule(),
+    "test": TestModule(),
 }

@@ -1,0 +1,7 @@
+local calc = require("calc")
+
+local function main(a, b)
+    return calc.add(a, b)
+end
+
+return { main = main }
