@@ -68,6 +68,14 @@ def test_handler_creates_a_function_entry_and_calls_it_and_adds_a_route(project)
             fresh = http.get("/fresh")
             assert (fresh.status_code, fresh.text) == (200, "new route")
             assert http.get("/hello").text == "hello v1"     # the rest kept serving
+            # A route that conflicts is found while building (after the check): the change
+            # is rolled back whole, its function too, and the old route still answers.
+            clash = http.post("/route", params={"path": "/hello", "answer": "clash"})
+            assert clash.status_code == 400 and clash.json()["kind"] == "Invalid", clash.text
+            assert "route pattern conflicts" in clash.json()["error"]
+            assert http.get("/hello").text == "hello v1"
+            made = http.post("/make", params={"name": "dyn_hello", "answer": "free again"})
+            assert made.json() == {"version": "v3", "answer": "free again"}, made.text
     finally:
         stop(proc)
     assert "registry changed version=v2" in proc.logs
