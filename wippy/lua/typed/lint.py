@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from .errors import TypedLuaSyntaxError
 from .lexer import NAME, NUMBER, STRING
 from .lint_calls import CallChecks
+from .lint_facts import literal_kind, string_content
 from .lint_flow import FlowChecks, type_text
 from .parser import Parser
 
@@ -50,25 +51,11 @@ class Diagnostic:
 class _Decl:
     """A local: where declared, its declared type, the narrowing frame of its scope
     (lint_flow.py), its signature when it is a local function (lint_calls.py)."""
-    __slots__ = ("tok", "param", "used", "typ", "frame", "sig", "assigned", "imported")
+    __slots__ = ("tok", "param", "used", "typ", "frame", "sig", "assigned", "imported", "module")
 
     def __init__(self, tok, param: bool, typ, frame: set):
         self.tok, self.param, self.used, self.typ, self.frame = tok, param, False, typ, frame
-        self.sig, self.assigned, self.imported = None, False, False
-
-
-def _literal_kind(tok) -> str | None:
-    if tok.kind == STRING:
-        return "string"
-    if tok.kind == NUMBER:
-        v = tok.value.lower()
-        float_marks = ".p" if v.startswith("0x") else ".e"
-        return "number" if any(c in v for c in float_marks) else "integer"
-    if tok.kind == "keyword" and tok.value in ("true", "false"):
-        return "boolean"
-    if tok.kind == "keyword" and tok.value == "nil":
-        return "nil"
-    return None
+        self.sig, self.assigned, self.imported, self.module = None, False, False, None
 
 
 class LintParser(CallChecks, FlowChecks, Parser):
@@ -82,6 +69,7 @@ class LintParser(CallChecks, FlowChecks, Parser):
         self.globals_set: set[str] = set()
         self.global_reads: list = []
         self.known = SANDBOX_GLOBALS | modules
+        self.modules = modules
         self._tokens: dict[str, object] = {}
         self._params = False
 
@@ -258,9 +246,9 @@ class LintParser(CallChecks, FlowChecks, Parser):
                 start = self.pos
                 self.expr()
                 values.append(self.toks[start] if self.pos == start + 1 else None)
-                firsts.append(self.toks[start])
+                firsts.append(start)
                 last = self.last_sig
-                if firsts[-1].is_("function") and last is not None \
+                if self.toks[start].is_("function") and last is not None \
                         and last.span == (start + 1, self.pos):
                     sig = last       # `local f = function(...) ... end`
                 if not self.accept(","):
@@ -276,18 +264,23 @@ class LintParser(CallChecks, FlowChecks, Parser):
             if sig is not None and len(names) == 1:
                 decl.sig = sig
 
-    def _initialised(self, decl, first) -> None:
-        """`local x: T? = <value>`: non-nil from the start when the value is a literal,
-        a table or a function; `require(...)` makes the local an import (W0006)."""
+    def _initialised(self, decl, at: int) -> None:
+        """`local x: T? = <value>` (starting at token `at`): non-nil from the start when
+        the value is a literal, a table or a function; `require(...)` makes the local
+        an import (W0006) and, with a literal name, that module's (lint_modules.py)."""
+        first = self.toks[at]
         if first.kind in (STRING, NUMBER) or first.is_("{") or first.is_("function") \
                 or first.is_("true") or first.is_("false"):
             self.mark_non_nil(decl)
         if first.kind == NAME and first.value == "require" and \
                 self._find_decl("require") is None:
             decl.imported = True
+            arg = self.toks[at + 2] if self.toks[at + 1].is_("(") else self.toks[at + 1]
+            if arg.kind == STRING:
+                decl.module = string_content(arg)
 
     def _check_literal(self, tree, value) -> None:
-        kind = _literal_kind(value)
+        kind = literal_kind(value)
         if kind is None:
             return
         if not self._accepts(tree, kind, value.value, 0):

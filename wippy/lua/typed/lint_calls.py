@@ -1,15 +1,23 @@
 """Argument checks on calls for `wippy lint`: E0005 (argument count) and E0001 (a
 literal argument not assignable to the parameter's declared type).
 
-Checked calls: `f(...)` where `f` is a `local function f(...)` or
-`local f = function(...)` with at least one annotated parameter and never assigned
-again. The count is checked when no argument expands (a call or `...` as the last
-argument may give any number of values): more arguments than parameters (no `...`)
-or fewer than the last parameter whose type does not admit nil.
+Checked calls:
+* `f(...)` where `f` is a `local function f(...)` or `local f = function(...)` with
+  at least one annotated parameter and never assigned again; a parameter is
+  required when its type does not admit nil;
+* `m.f(...)`, `m.a.f(...)` where `m` is `local m = require("m")` (or the module's
+  global name) of one of our modules: lint_modules.py, with the module's signature
+  table; a parameter is required unless marked optional (`name?:`).
+
+More arguments than parameters (no `...`) or fewer than the required ones is
+E0005; the count is checked only when no argument expands (a call or `...` as the
+last argument may give any number of values).
 """
 from __future__ import annotations
 
-from .lexer import STRING
+from .lexer import NAME, STRING
+from .lint_facts import literal_kind, string_content
+from .lint_modules import bad_duration, is_duration_type, literal_verdict, signatures
 
 
 class Signature:
@@ -63,11 +71,24 @@ class CallChecks:
     def call_site(self, tok) -> None:
         """`tok` (a name) is the primary of a suffixed expression: note a call of a
         local function so the next call_args records its arguments."""
-        nxt = self.tok
-        if nxt.is_("(") or nxt.kind == STRING or nxt.is_("{"):
-            decl = self._find_decl(tok.value)
+        path, i = [], self.pos
+        while self.toks[i].is_(".") and i + 2 < len(self.toks) and self.toks[i + 1].kind == NAME:
+            path.append(self.toks[i + 1].value)
+            i += 2
+        nxt = self.toks[i]
+        if not (nxt.is_("(") or nxt.kind == STRING or nxt.is_("{")):
+            return
+        decl = self._find_decl(tok.value)
+        if not path:
             if decl is not None:
-                self._call_target = (decl, tok)
+                self._call_target = ("local", decl, tok)
+            return
+        if decl is not None:
+            module = decl.module if not decl.assigned else None
+        else:
+            module = tok.value if tok.value in self.modules else None
+        if module is not None:
+            self._call_target = ("module", module, ".".join(path), tok)
 
     def call_args(self) -> None:
         target, self._call_target = self._call_target, None
@@ -96,11 +117,45 @@ class CallChecks:
 
     # ------------------------------------------------------------ the checks, at the end
     def check_calls(self) -> None:
-        for (decl, tok), args, expands in self.calls:
+        for target, args, expands in self.calls:
+            if target[0] == "module":
+                self._module_call(*target[1:], args, expands)
+                continue
+            _, decl, tok = target
             sig = decl.sig
             if sig is None or decl.assigned or not any(p[1] is not None for p in sig.params):
                 continue
             self._check_args(tok.value, sig.params, sig.vararg, args, expands, tok)
+
+    def _module_call(self, module: str, path: str, tok, args: list, expands: bool) -> None:
+        found = signatures(module)
+        func = found[0].get(path) if found else None
+        if func is None or any(p.name == "self" for p in func.params):
+            return
+        _, aliases, classes = found
+        params = [p for p in func.params if p.name != "..."]
+        vararg = len(params) != len(func.params)
+        required = max((i + 1 for i, p in enumerate(params) if not p.optional), default=0)
+        most = None if vararg else len(params)
+        n = len(args)
+        if (most is not None and (n - 1 if expands else n) > most) or (not expands and n < required):
+            self.report("E0005", "error", f"function '{module}.{path}' expects "
+                        f"{_count(required, most)}, got {n}", tok)
+            return
+        for arg, param in zip(args, params):
+            kind = literal_kind(arg[0]) if len(arg) == 1 else None
+            if kind is None:
+                continue
+            value = string_content(arg[0]) if kind == "string" else arg[0].value
+            if value is None:
+                continue
+            verdict = literal_verdict(param.type, kind, value, aliases, classes)
+            if verdict is False:
+                got = arg[0].value if kind == "string" and '"' in param.type else kind
+                self.report("E0001", "error", f"{got} not assignable to {param.type}", arg[0])
+            elif kind == "string" and is_duration_type(param.type) and bad_duration(value):
+                self.report("E0001", "error", f"{arg[0].value} not assignable to {param.type}: "
+                            "not a duration (\"1s\", \"250ms\", \"1h30m\")", arg[0])
 
     def _check_args(self, name: str, params: list, vararg: bool, args: list,
                     expands: bool, tok) -> None:

@@ -121,4 +121,26 @@ def _type_call(tokens: list) -> tuple[frozenset, frozenset]:
     return (found, frozenset()) if op.value == "==" else (frozenset(), found)
 
 
-__all__ = ["facts", "NONE"]
+def literal_kind(tok) -> str | None:
+    if tok.kind == STRING:
+        return "string"
+    if tok.kind == NUMBER:
+        v = tok.value.lower()
+        float_marks = ".p" if v.startswith("0x") else ".e"
+        return "number" if any(c in v for c in float_marks) else "integer"
+    if tok.kind == "keyword" and tok.value in ("true", "false"):
+        return "boolean"
+    if tok.kind == "keyword" and tok.value == "nil":
+        return "nil"
+    return None
+
+
+def string_content(tok) -> str | None:
+    """The value of a short string literal without escapes; None for others."""
+    text = tok.value
+    if len(text) >= 2 and text[0] in "\"'" and text[-1] == text[0] and "\\" not in text:
+        return text[1:-1]
+    return None
+
+
+__all__ = ["facts", "NONE", "literal_kind", "string_content"]
