@@ -242,6 +242,10 @@ def test_services_start_restart_and_stop_through_the_supervisor(tmp_path):
         await wait_until(lambda: rt.status().get("app:writer.service", {}).get("state")
                          == "running" and seen() == "one", 5, "the created service wrote one")
         first = rt.objects["app:writer.service"]
+        # The created process.lua can be spawned as well.
+        pid = await call('return process.spawn("app:writer", "app:processes", "spawned")')
+        assert isinstance(pid, str) and pid
+        await wait_until(lambda: seen() == "spawned", 5, "the spawned process wrote")
         await call(SERVICE.format(op="update", value="two"))
         await wait_until(lambda: seen() == "two", 5, "the updated service wrote two")
         assert rt.objects["app:writer.service"] is not first
