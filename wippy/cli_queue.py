@@ -26,9 +26,11 @@ STATS = ("SELECT sum(visible_at <= :now), sum(lease_owner IS NULL AND visible_at
          " FROM wippy_queue_message WHERE queue = :q")
 DEAD = ("SELECT count(*) FROM wippy_queue_message"
         " WHERE queue = :dlq AND json_extract(headers, '$.original_queue') = :origin")
-# Rows of the dead-letter queue nobody holds a live lease on, oldest first.
+# Rows of the dead-letter queue nobody holds a live lease on, oldest first; the msg_id
+# parameter narrows it to one message (NULL: every message).
 REPLAYABLE = ("SELECT id, headers FROM wippy_queue_message WHERE queue = ?"
-              " AND (lease_owner IS NULL OR visible_at <= ?) ORDER BY id LIMIT ?")
+              " AND (lease_owner IS NULL OR visible_at <= ?) AND msg_id = coalesce(?, msg_id)"
+              " ORDER BY id LIMIT ?")
 MOVE = ("UPDATE wippy_queue_message SET queue = ?, headers = ?, attempts = 0, last_error = NULL,"
         " deliveries = 0, lease_owner = NULL, enqueued_at = ?, visible_at = ? WHERE id = ?")
 REPLAY_HEADERS = ("attempts", "last_error", "original_queue")   # what dead-lettering added
@@ -124,8 +126,10 @@ def stats(queues: dict[str, QueueRef]) -> list[dict[str, Any]]:
     return rows
 
 
-def replay(queues: dict[str, QueueRef], dead_queue: str, to: str | None, limit: int) -> dict:
-    """Move up to `limit` (0 = all) messages; returns {target queue id: count}."""
+def replay(queues: dict[str, QueueRef], dead_queue: str, to: str | None, limit: int,
+           message_id: str | None = None) -> dict:
+    """Move up to `limit` (0 = all) messages, or only the one with `message_id` (the ops
+    page's per-message action); returns {target queue id: count}."""
     source = _known(queues, dead_queue, "DEAD_QUEUE")
     target = _known(queues, to, "--to") if to else None
     if target is not None and target.file != source.file:
@@ -136,7 +140,8 @@ def replay(queues: dict[str, QueueRef], dead_queue: str, to: str | None, limit: 
     try:
         conn.execute("BEGIN IMMEDIATE")
         now = int(time.time() * 1000)
-        rows = conn.execute(REPLAYABLE, (source.name, now, limit if limit > 0 else -1)).fetchall()
+        rows = conn.execute(REPLAYABLE, (source.name, now, message_id,
+                                         limit if limit > 0 else -1)).fetchall()
         for row_id, raw in rows:
             headers = json.loads(raw) if raw else {}
             dest = target or queues.get(str(headers.get("original_queue", "")))
