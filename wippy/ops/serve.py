@@ -19,15 +19,23 @@ def _readiness(runtime: Any):
 
 
 @contextlib.asynccontextmanager
-async def ops_listener(settings: Any, runtime: Any) -> AsyncIterator[OpsListener | None]:
+async def ops_listener(settings: Any, runtime: Any) -> AsyncIterator[Any]:
     """Yields the listener (None when prometheus is off); it opens before the runtime
-    starts, so /health and /ready answer during boot, and closes after it stopped."""
+    starts, so /health and /ready answer during boot, and closes after it stopped.
+    With `ops.enabled` it serves the ops page too (wippy/ops/page/)."""
+    page = settings is not None and getattr(settings, "ops_enabled", False)
+    if page:
+        from .page.server import check_settings
+        check_settings(settings)
     if settings is None or not settings.prometheus_enabled:
         yield None
         return
     metrics = ops_metrics.Metrics(runtime.status, lambda: runtime.objects)
     ops_metrics.install(metrics)
     listener = OpsListener(metrics, _readiness(runtime))
+    if page:
+        from .page.server import PageListener
+        listener = PageListener(listener, runtime, settings.ops_allow_remote)
     try:
         await listener.start(settings.prometheus_address)
     except OSError as exc:

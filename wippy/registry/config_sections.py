@@ -3,7 +3,8 @@
 Composition sections (`version`, `vars`, `override`, `disable`, `profiles`) are
 handled by project_config.py. `logger.encoding` (console | json) chooses the
 log format and `shutdown.timeout` bounds a graceful stop.
-`prometheus` (enabled, address) opens the metrics and health listener. The other sections
+`prometheus` (enabled, address) opens the metrics and health listener; `ops` (enabled,
+allow_remote) adds the ops page to it (docs/operations.md, "Ops page"). The other sections
 the Wippy docs define (cluster, otel, ...) configure parts of Go Wippy this
 runtime does not have: they are accepted so one file serves both, and a
 warning says they have no effect. Any other name is refused with a
@@ -57,6 +58,7 @@ HONOURED: dict[str, dict[str, Checker]] = {
     "logger": {"encoding": _choice("console", "json")},
     "shutdown": {"timeout": _duration},
     "prometheus": {"enabled": _bool, "address": _address},
+    "ops": {"enabled": _bool, "allow_remote": _bool},
 }
 # Documented Wippy sections with no counterpart here (docs/configuration.md lists them).
 IGNORED = ("logmanager", "profiler", "security", "registry", "relay", "supervisor",
@@ -99,6 +101,8 @@ class Settings:
     shutdown_timeout: float | None = None  # seconds
     prometheus_enabled: bool = False       # serve /metrics, /health, /ready (docs/operations.md)
     prometheus_address: str = PROMETHEUS_ADDRESS
+    ops_enabled: bool = False              # the ops page on that listener (operations.md)
+    ops_allow_remote: bool = False         # serve it on a non-loopback address too
 
 
 def settings_from(config: dict[str, Any]) -> Settings:
@@ -113,4 +117,7 @@ def settings_from(config: dict[str, Any]) -> Settings:
     prometheus = config.get("prometheus") or {}
     out.prometheus_enabled = bool(prometheus.get("enabled", False))
     out.prometheus_address = str(prometheus.get("address") or PROMETHEUS_ADDRESS)
+    ops = config.get("ops") or {}
+    out.ops_enabled = bool(ops.get("enabled", False))
+    out.ops_allow_remote = bool(ops.get("allow_remote", False))
     return out
