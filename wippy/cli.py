@@ -82,7 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--modules-dir", default=DEFAULT_MODULES, help="modules directory (default .wippy)")
     p.add_argument("-l", "--lock-file", default=LOCK_NAME, help="lock file to write (default wippy.lock)")
 
-    p = sub("run", "load the registry, start every service, serve until SIGINT/SIGTERM")
+    p = sub("run", "load the registry, start every service, serve until SIGINT/SIGTERM; "
+                   "or run one command-line program (-x NS:ENTRY, COMMAND, list)")
     _registry_flags(p)
     p.add_argument("--watch", action="store_true",
                    help="reload when files under the source directory change (docs/development.md)")

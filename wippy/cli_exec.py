@@ -163,6 +163,9 @@ def exit_code(result: Any) -> int:
 def cmd_exec(args: argparse.Namespace, kinds: Any = None, modules: Any = None) -> int:
     from . import cli
     from .logs import setup_logging
+    if getattr(args, "watch", False):
+        return cli._fail("--watch reloads a serving runtime; it does not combine with -x or a "
+                         "command")
     if not (args.verbose or args.console or args.silent or args.log_json):
         args.silent = True
         setup_logging(silent=True)

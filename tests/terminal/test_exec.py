@@ -142,6 +142,8 @@ def test_a_bare_entry_name_works_with_exec(app):
                "lists the commands"),
     (["-x", "app:greet", "--host", "app:greet"], "Error: app:greet is not a terminal.host "
                                                  "entry"),
+    (["-x", "app:greet", "--watch"], "Error: --watch reloads a serving runtime; it does not "
+                                     "combine with -x or a command"),
 ])
 def test_what_cannot_run_is_named(app, args, message):
     res = wippy(app, "run", *args)
