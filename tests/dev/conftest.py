@@ -23,3 +23,13 @@ def notes_project(tmp_path: Path) -> Path:
     shutil.copytree(APP / "src", project / "src")
     (project / "data").mkdir()
     return project
+
+
+@pytest.fixture(scope="session")
+def notes_app(tmp_path_factory) -> Path:
+    """The notes app as a project with its lock (lock files are not kept in git)."""
+    from wippy.registry.lockfile import init_lock
+    project = tmp_path_factory.mktemp("notes_app")
+    shutil.copytree(APP / "src", project / "src")
+    init_lock(project / "wippy.lock", "./src", ".wippy")
+    return project
