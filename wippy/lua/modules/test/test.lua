@@ -26,6 +26,15 @@ return function(host, lib)
         depth = depth or 0
         if depth > 2 then return "{...}" end
         local parts, n = {}, 0
+        local count = 0
+        for _ in pairs(v) do count = count + 1 end
+        if count > 0 and count == #v then   -- a list: values only
+            for i = 1, count do
+                if i > 8 then parts[i] = "..."; break end
+                parts[i] = show(v[i], depth + 1)
+            end
+            return "{" .. concat(parts, ", ") .. "}"
+        end
         for k, x in pairs(v) do
             n = n + 1
             if n > 8 then parts[n] = "..."; break end
