@@ -145,15 +145,46 @@ async def test_failure_is_logged_with_context(caplog):
     async def invoke(body, delivery):
         return Outcome(False, "app:h:7: database unavailable")
 
-    with caplog.at_level(logging.ERROR, logger="wippy.t:consumer"):
+    with caplog.at_level(logging.WARNING, logger="wippy.t:consumer"):
         async with consuming(invoke) as (queue, consumer):
             sent = queue.publish_nowait("x")
             await wait_until(lambda: consumer.nacked >= 1)
     record = next(r for r in caplog.records if r.getMessage() == "message processing failed")
-    assert record.levelno == logging.ERROR
+    # No dead letter queue: the message is retried, an expected event, so WARN not ERROR.
+    assert record.levelno == logging.WARNING
     assert record.fields == {"consumer": "t:consumer", "queue": "t:jobs", "func": "t:handler",
                              "worker_id": 0, "message_id": sent.id, "attempt": 1,
-                             "error": "app:h:7: database unavailable"}
+                             "error": "app:h:7: database unavailable", "retry": True}
+
+
+async def test_retried_attempts_warn_and_the_dead_lettered_one_is_an_error(caplog):
+    async def invoke(body, delivery):
+        return Outcome(False, f"failure {delivery.attempt}")
+
+    driver = MemoryDriver("t:driver")
+    driver.declare("jobs", MemoryQueueOptions())
+    driver.declare("dead", MemoryQueueOptions())
+    dlq = Queue("t:dead", "dead", driver)
+    queue = Queue("t:jobs", "jobs", driver, retry=FAST_RETRY, dead_letter=dlq, max_attempts=3)
+    consumer = Consumer("t:consumer", queue, invoke, func_id="t:handler")
+    await driver.start()
+    await consumer.start()
+    try:
+        with caplog.at_level(logging.INFO):
+            sent = queue.publish_nowait("x")
+            await wait_until(lambda: dlq.info()["ready"] == 1)
+    finally:
+        await consumer.stop()
+        await driver.stop()
+    failed = [r for r in caplog.records if r.getMessage() == "message processing failed"]
+    assert [(r.levelno, r.fields["attempt"], r.fields["error"]) for r in failed] == [
+        (logging.WARNING, 1, "failure 1"), (logging.WARNING, 2, "failure 2"),
+        (logging.ERROR, 3, "failure 3")]
+    assert failed[2].fields["dead_letter"] == "t:dead"
+    assert "retry" not in failed[2].fields and failed[2].fields["message_id"] == sent.id
+    moved = [r for r in caplog.records if r.getMessage() == "message dead-lettered"]
+    assert len(moved) == 1 and moved[0].levelno == logging.INFO
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR and r not in failed]
 
 
 async def test_python_exception_in_invoke_nacks(caplog):
@@ -207,7 +238,7 @@ async def test_stop_timeout_cancels_and_counts_the_attempt(caplog):
         return ACKED
 
     retry = RetryPolicy(initial_delay=60, max_delay=60, jitter=0)
-    with caplog.at_level(logging.ERROR, logger="wippy.t:consumer"):
+    with caplog.at_level(logging.WARNING, logger="wippy.t:consumer"):
         async with consuming(invoke, stop_timeout=0.05, retry=retry) as (queue, consumer):
             queue.publish_nowait("stuck")
             await wait_until(lambda: consumer.stats()["in_flight"] == 1)

@@ -24,6 +24,7 @@ see the reset instead of the answer.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 LINGER_TIME = 30.0          # nginx lingering_time
 LINGER_TIMEOUT = 5.0        # nginx lingering_timeout
@@ -51,3 +52,5 @@ class Edge:
     buffered: int = 0              # body bytes held for requests whose body is arriving
     refusing: bool = False         # over max_connections: logged once per episode
     buffer_full: bool = False      # over max_body_buffer: logged once per episode
+    # Called with each completed response (wippy/ops/http_observer.py); None: nothing to do.
+    observer: Any = None

@@ -47,7 +47,8 @@ class Exchange:
 
     __slots__ = ("conn", "scope", "keep_alive", "expect_continue", "is_head", "task",
                  "body", "body_size", "more_body", "body_done", "waiter", "disconnected",
-                 "started", "complete", "chunked", "expected", "head", "consumed", "counted")
+                 "started", "complete", "chunked", "expected", "head", "consumed", "counted",
+                 "status", "sent", "t0", "route", "rid")
 
     def __init__(self, conn: Any, scope: dict, keep_alive: bool, expect_continue: bool):
         self.conn = conn
@@ -70,6 +71,9 @@ class Exchange:
         self.chunked = False
         self.expected = 0              # body bytes still owed under Content-Length
         self.head = b""                # status line and headers not yet written
+        self.sent = 0                  # response body bytes written
+        # status is set with the head; t0, route and rid only on a server with an
+        # observer (metrics, access log: protocol.py, wippy/ops/http_observer.py).
 
     # ------------------------------------------------------------ request side
     def wake(self) -> None:
@@ -139,8 +143,10 @@ class Exchange:
             self.head = out                  # as send() leaves it: the app's 500 goes out
             self.started = True
             raise RuntimeError("response body does not match its Content-Length")
-        if body and not self.is_head and not self.chunked:
-            out += body
+        if body and not self.is_head:
+            self.sent = len(body)
+            if not self.chunked:
+                out += body
         self.started = self.complete = True
         self.expect_continue = False
         transport = self.conn.transport
@@ -185,6 +191,8 @@ class Exchange:
                 raise RuntimeError("response body longer than its Content-Length")
             self.expected -= len(body)
             out = out + body if out else body
+        if body and not self.is_head:
+            self.sent += len(body)
         transport = conn.transport
         if out:
             transport.write(out)
@@ -198,6 +206,7 @@ class Exchange:
             conn.response_complete(self)
 
     def _head(self, status: int, headers: Any) -> bytes:
+        self.status = status
         head = STATUS_LINES.get(status) or _status_line(status)
         defaults, lines = self.conn.default_head()
         parts = [head, defaults]
@@ -217,6 +226,8 @@ class Exchange:
                 if b"close" in [t.strip() for t in value.lower().split(b",")]:
                     self.keep_alive = False
                     closing = True
+            elif name == b"x-request-id":   # the id an error answer carries: the access log's
+                self.rid = value.decode("latin-1")
             parts += (name, b": ", value, b"\r\n")
             lines += 1
         if not self.keep_alive and not closing:

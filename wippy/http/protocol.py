@@ -34,6 +34,7 @@ import asyncio
 import logging
 import sys
 from collections import deque
+from time import perf_counter
 from typing import Any
 from urllib.parse import unquote
 
@@ -62,6 +63,7 @@ class HttpProtocol(Head, Closing, asyncio.BufferedProtocol):
     max_connections = sys.maxsize
     max_body_buffer = sys.maxsize
     read_buffer = memoryview(bytearray(0))
+    observer: Any = None                # called with each completed Exchange (metrics, access log)
     _defaults: list = [None, b"", 0]    # Date header cache: (source list, bytes, lines)
 
     def __init__(self, config: Any, server_state: Any, app_state: Any,
@@ -236,6 +238,10 @@ class HttpProtocol(Head, Closing, asyncio.BufferedProtocol):
         ex = Exchange(self, scope, version != "1.0" and parser.should_keep_alive(),
                       self.expect_continue)
         self.current = ex
+        if self.observer is not None:
+            ex.t0 = perf_counter()
+            ex.route = ""               # no route matched, unless the app sets one
+            ex.rid = None
         if self.running is None:
             self._start(ex)
         else:   # pipelined: wait for the response in progress
@@ -270,6 +276,9 @@ class HttpProtocol(Head, Closing, asyncio.BufferedProtocol):
     def response_complete(self, ex: Exchange) -> None:
         """Called by the exchange once its last body bytes are written."""
         self.server_state.total_requests += 1
+        observer = self.observer
+        if observer is not None:
+            observer(ex)
         if ex is not self.running:
             return
         self.running = None
@@ -385,5 +394,6 @@ def protocol_class(edge: Edge) -> type[HttpProtocol]:
         "max_headers": edge.max_headers,
         "max_uri": edge.max_uri,
         "read_buffer": memoryview(bytearray(READ_BUFFER)),
+        "observer": edge.observer,
         "_defaults": [None, b"", 0],
     })

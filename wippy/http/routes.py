@@ -93,6 +93,9 @@ class RouteTable:
                 dynamic.append(r)
         dynamic.sort(key=lambda r: r.pattern.sort_key())
         self.dynamic: tuple[PathRoute, ...] = tuple(dynamic)
+        # handler -> its route pattern: the label of a request in the metrics
+        self.labels: dict[Handler, str] = {h: r.pattern.path for r in routes
+                                           for h in r.handlers.values()}
 
     def resolve(self, method: str, path: str, raw_path: bytes | None = None
                 ) -> tuple[Handler | None, Any]:

@@ -23,6 +23,7 @@ import uvicorn
 
 from ..errors import UNAVAILABLE, WippyError
 from ..logs import fields
+from ..ops.observe import http_observer
 from .assembly import Routing
 from .edge import (DEFAULT_BODY_IDLE, DEFAULT_MAX_BODY_BUFFER, DEFAULT_MAX_CONNECTIONS,
                    DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_HEADERS, DEFAULT_MAX_URI, Edge)
@@ -191,12 +192,14 @@ class HttpServer:
     def _config(self, app: Any) -> uvicorn.Config:
         opts = self.options
         idle = opts.idle_timeout or opts.read_timeout or DEFAULT_IDLE
+        observer = http_observer(self.entry_id)    # metrics and access log, or None
+        app.observed = observer is not None and observer.series is not None
         self.edge = Edge(
             header_timeout=opts.read_timeout or DEFAULT_HEADER_TIMEOUT,
             body_idle=opts.body_idle_timeout or DEFAULT_BODY_IDLE,
             max_connections=opts.max_connections, max_body_buffer=opts.max_body_buffer,
             max_header_bytes=opts.max_header_bytes, max_headers=opts.max_headers,
-            max_uri=opts.max_uri)
+            max_uri=opts.max_uri, observer=observer)
         tls: dict[str, Any] = {}
         if opts.tls_cert:
             tls = {"ssl_certfile": opts.tls_cert, "ssl_keyfile": opts.tls_key or None}

@@ -23,6 +23,7 @@ from .modules.base import LuaModule
 from .typed import TypedLuaSyntaxError
 from .typed import compile as compile_typed
 from .worker import CANCEL, RESUME, START, LuaWorker
+from ..ops.observe import observe_engine
 
 log = logging.getLogger("wippy.lua")
 
@@ -76,6 +77,7 @@ class LuaEngine:
         if self.inline:
             self._inline = LuaWorker(-1, self.modules, self._max_memory, self._loop)
             self._inline.boot_inline()
+        observe_engine(self)   # Prometheus on: calls counted and timed (wippy/ops/)
 
     async def _add_worker(self) -> LuaWorker:
         worker = LuaWorker(len(self._workers), self.modules, self._max_memory, self._loop)
@@ -232,8 +234,10 @@ class LuaEngine:
         if inline and not ok and isinstance(value, dict) and value.get("preempted"):
             self._offload(fdef)
             if not call.effects:
-                return await self.call(fdef, args, http=http, delivery=delivery,
-                                       budget=budget, extras=extras)
+                # The class's call, not self.call: an observing wrapper (wippy/ops/)
+                # has already counted this call once.
+                return await LuaEngine.call(self, fdef, args, http=http, delivery=delivery,
+                                            budget=budget, extras=extras)
         return self._result(call, outcome.result)
 
     def _inline_for(self, extras: dict | None) -> LuaWorker:

@@ -100,6 +100,7 @@ class RuntimeCollector:
         objects = dict(self._objects())
         yield from _queues(objects)
         yield from _databases(objects)
+        yield from _processes(objects)
 
     def _services(self):
         up = GaugeMetricFamily("wippy_service_up",
@@ -123,7 +124,8 @@ def _queues(objects: dict[str, Any]):
                                ("delayed", "messages waiting for a retry backoff"),
                                ("in_flight", "messages delivered and not yet settled"))}
     counters = {key: CounterMetricFamily(f"wippy_queue_{key}", doc, labels=["queue"])
-                for key, doc in (("acked", "messages a consumer acknowledged"),
+                for key, doc in (("published", "messages accepted by the queue"),
+                                 ("acked", "messages a consumer acknowledged"),
                                  ("nacked", "messages a consumer's handler failed"),
                                  ("retried", "failed messages scheduled again after backoff"),
                                  ("dead_lettered", "messages moved to the dead-letter queue"))}
@@ -151,6 +153,7 @@ def _queues(objects: dict[str, Any]):
             if key in info:
                 family.add_metric([eid], float(info[key]))
         acked, nacked = settled.get(eid, (0.0, 0.0))
+        counters["published"].add_metric([eid], float(obj.published))
         counters["acked"].add_metric([eid], acked)
         counters["nacked"].add_metric([eid], nacked)
         counters["retried"].add_metric([eid], float(obj.retried))
@@ -184,14 +187,55 @@ def _databases(objects: dict[str, Any]):
     yield from counters
 
 
+def _processes(objects: dict[str, Any]):
+    from ..process.host import ProcessHost
+    running = GaugeMetricFamily("wippy_processes", "processes running on the host now",
+                                labels=["host"])
+    spawned = CounterMetricFamily("wippy_processes_spawned", "processes started",
+                                  labels=["host"])
+    exited = CounterMetricFamily("wippy_processes_exited",
+                                 "processes that ended: ok, error (failed) or killed "
+                                 "(terminated or cancelled by the host)",
+                                 labels=["host", "outcome"])
+    for eid, obj in sorted(objects.items()):
+        if isinstance(obj, ProcessHost):
+            running.add_metric([eid], float(len(obj.procs)))
+            spawned.add_metric([eid], float(obj.spawned))
+            for outcome, count in sorted(obj.exits.items()):
+                exited.add_metric([eid, outcome], float(count))
+    yield running
+    yield spawned
+    yield exited
+
+
+class _HotPaths:
+    """The series counted per request and per call (series.py), for the registry."""
+
+    def __init__(self, *sources: Any):
+        self.sources = sources
+
+    def describe(self) -> list:
+        return []
+
+    def collect(self):
+        for source in self.sources:
+            yield from source.collect()
+
+
 class Metrics:
     """The registry one `wippy run` serves at /metrics."""
 
     def __init__(self, status: Callable[[], dict[str, dict[str, Any]]] = dict,
                  objects: Callable[[], dict[str, Any]] = dict):
+        from .http_observer import HttpSeries
+        from .lua_series import LuaSeries
         self.registry = CollectorRegistry(auto_describe=False)
         self.app = AppMetrics(self.registry)
+        self.http = HttpSeries()
+        self.lua = LuaSeries()
         self.registry.register(RuntimeCollector(status, objects))
+        self.registry.register(_HotPaths(self.http, self.lua))
+        self.served = False     # set by install(): a listener serves this registry
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
@@ -203,7 +247,15 @@ _current: Metrics | None = None
 def install(metrics: Metrics | None) -> None:
     """Make `metrics` the one the Lua module records into (one runtime per process)."""
     global _current
+    if metrics is not None:
+        metrics.served = True
     _current = metrics
+
+
+def installed() -> Metrics | None:
+    """The registry /metrics serves, or None when Prometheus is off: then the runtime
+    keeps no request or call series at all."""
+    return _current if _current is not None and _current.served else None
 
 
 def current() -> Metrics:

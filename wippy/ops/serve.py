@@ -6,6 +6,7 @@ from typing import Any, AsyncIterator
 
 from ..errors import ConfigError
 from . import metrics as ops_metrics
+from .observe import configure as configure_observation
 from .listener import OpsListener
 
 
@@ -23,6 +24,7 @@ async def ops_listener(settings: Any, runtime: Any) -> AsyncIterator[Any]:
     """Yields the listener (None when prometheus is off); it opens before the runtime
     starts, so /health and /ready answer during boot, and closes after it stopped.
     With `ops.enabled` it serves the ops page too (wippy/ops/page/)."""
+    configure_observation(settings)   # the access log switch, read when servers start
     page = settings is not None and getattr(settings, "ops_enabled", False)
     if page:
         from .page.server import check_settings

@@ -42,6 +42,9 @@ class ProcessHost:
         self.max_processes = max_processes
         self.running = False
         self.procs: dict[str, Process] = {}
+        # Read by /metrics at scrape time (wippy/ops/metrics.py).
+        self.spawned = 0
+        self.exits = {"ok": 0, "error": 0, "killed": 0}
 
     async def start(self) -> None:
         self.running = True
@@ -58,6 +61,7 @@ class ProcessHost:
                        parent.pid if parent else None, extras)
         self.procs[proc.pid] = proc
         self.node.procs[proc.pid] = proc
+        self.spawned += 1
         if parent is not None and link:
             links.link(parent, proc)
         if parent is not None and monitor:
@@ -82,6 +86,9 @@ class ProcessHost:
     def exited(self, proc: Process, result: CallResult) -> None:
         self.procs.pop(proc.pid, None)
         self.node.forget(proc)
+        outcome = ("killed" if proc.kill_reason is not None
+                   else "error" if result.error is not None else "ok")
+        self.exits[outcome] += 1
         links.propagate(self.node, proc, result)
         if result.error is not None and proc.kill_reason is None:
             log.warning("process %s (%s) failed: %s", proc.pid, proc.fdef.entry_id,

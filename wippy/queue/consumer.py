@@ -256,8 +256,17 @@ class Consumer:
                 await self.queue.ack(delivery)
                 return
             self.nacked += 1
-            extra = {"final": True} if final else {}   # not retried: say why
-            self.log.error("message processing failed", extra={"fields": self._fields(
+            # An attempt that will be retried is expected: WARN. The last one (dead letter
+            # or dropped) is the failure to look at: ERROR (docs/kinds/queue.md).
+            queue = self.queue
+            if queue.retries(delivery.message.attempts + 1, final):
+                level, extra = logging.WARNING, {"retry": True}
+            else:
+                level = logging.ERROR
+                extra = {"final": True} if final else {}   # not retried: say why
+                if queue.dead_letter is not None:
+                    extra["dead_letter"] = queue.dead_letter.id
+            self.log.log(level, "message processing failed", extra={"fields": self._fields(
                 worker_id=worker_id, message_id=delivery.message.id,
                 attempt=delivery.attempt, error=delivery.error, **extra)})
             await self.queue.nack(delivery, delivery.error, final=final)

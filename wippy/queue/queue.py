@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 from ..errors import WippyError
@@ -31,7 +32,11 @@ class Queue:
         self.max_attempts = max_attempts
         self.codec = codec
         self.log = log or logging.getLogger(f"wippy.{entry_id}")
-        # Failure-path counts, read by /metrics at scrape time (wippy/ops/metrics.py).
+        # Counts read by /metrics at scrape time (wippy/ops/metrics.py). Lua worker
+        # threads publish too, so `published` is counted under a lock; the failure-path
+        # counts only change on the loop.
+        self.published = 0
+        self._count_lock = threading.Lock()
         self.retried = 0
         self.dead_lettered = 0
 
@@ -41,25 +46,38 @@ class Queue:
         """Any thread; raises QueueFull when there is no room (see Driver rule 2)."""
         message = new_message(body, headers)
         self.driver.publish_nowait(self.name, message)
+        self._published()
         return message
 
     def try_publish(self, message: Message) -> bool:
         """Any thread; False when there is no room (no exception: it is routine under load)."""
-        return self.driver.try_publish(self.name, message)
+        if self.driver.try_publish(self.name, message):
+            self._published()
+            return True
+        return False
 
     def try_publish_durable(self, message: Message) -> Any:
         """Any thread: False when full, True, or a future done once stored (Driver rule 3)."""
-        return self.driver.try_publish_durable(self.name, message)
+        stored = self.driver.try_publish_durable(self.name, message)
+        if stored is not False:   # accepted: stored, or being stored (a failure is logged)
+            self._published()
+        return stored
 
     async def publish(self, body: Any, headers: dict[str, Any] | None = None) -> Message:
         """On the loop; waits for room at most the queue's publish bound (D12)."""
         message = new_message(body, headers)
         await self.driver.publish(self.name, message)
+        self._published()
         return message
 
     async def publish_message(self, message: Message, deadline: float | None = None) -> None:
         """Wait for room (at most the bound, or until `deadline`: TimeoutError)."""
         await self.driver.publish(self.name, message, deadline)
+        self._published()
+
+    def _published(self) -> None:
+        with self._count_lock:
+            self.published += 1
 
     # -- consuming ----------------------------------------------------------------------
 
@@ -72,6 +90,13 @@ class Queue:
 
     async def release(self, delivery: Delivery) -> None:
         await self.driver.release(delivery)
+
+    def retries(self, attempts: int, final: bool = False) -> bool:
+        """Whether a failed attempt, the `attempts`-th, will be delivered again (after
+        backoff): False when it goes to the dead-letter queue or is dropped (D2, D14)."""
+        if final:
+            return False
+        return self.dead_letter is None or attempts < self.max_attempts
 
     async def nack(self, delivery: Delivery, error: str | None, final: bool = False) -> None:
         """Count the failed attempt, then dead-letter or retry after backoff (D2).
@@ -114,7 +139,9 @@ class Queue:
             self.log.error("dead-letter publish failed, message kept for retry",
                            extra={"fields": {**fields, "dead_letter_error": exc.message}})
             return False
-        self.log.warning("message dead-lettered", extra={"fields": fields})
+        # The consumer's ERROR line for the final attempt already names the dead letter
+        # queue; this one confirms the move.
+        self.log.info("message dead-lettered", extra={"fields": fields})
         return True
 
     def info(self) -> dict[str, Any]:

@@ -55,7 +55,7 @@ def _duration(value: Any) -> str | None:
 
 
 HONOURED: dict[str, dict[str, Checker]] = {
-    "logger": {"encoding": _choice("console", "json")},
+    "logger": {"encoding": _choice("console", "json"), "access_log": _bool},
     "shutdown": {"timeout": _duration},
     "prometheus": {"enabled": _bool, "address": _address},
     "ops": {"enabled": _bool, "allow_remote": _bool},
@@ -98,6 +98,7 @@ def section_problems(name: str, body: Any) -> list[tuple[tuple, str]]:
 class Settings:
     """What the runtime takes from the composed sections."""
     log_encoding: str | None = None       # "json" | "console"; None = the CLI default
+    access_log: bool = True                # a line per HTTP request (docs/operations.md)
     shutdown_timeout: float | None = None  # seconds
     prometheus_enabled: bool = False       # serve /metrics, /health, /ready (docs/operations.md)
     prometheus_address: str = PROMETHEUS_ADDRESS
@@ -110,6 +111,7 @@ def settings_from(config: dict[str, Any]) -> Settings:
     out = Settings()
     logger = config.get("logger") or {}
     out.log_encoding = logger.get("encoding")
+    out.access_log = bool(logger.get("access_log", True))
     timeout = (config.get("shutdown") or {}).get("timeout")
     if timeout is not None:
         out.shutdown_timeout = (float(timeout) if isinstance(timeout, (int, float))
