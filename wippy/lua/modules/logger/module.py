@@ -2,7 +2,8 @@
 
 Records go to the logger `wippy.lua.<entry id>` (`wippy.lua.<entry id>.<name>` for
 `logger:named(name)`), with `extra={"fields": {...}}`: `entry` and `location`
-(`<entry id>:<line>`) first, then the caller's fields.
+(`<entry id>:<line>`) first, `pid` in a process (as Wippy adds it), then the caller's
+fields.
 """
 from __future__ import annotations
 
@@ -48,6 +49,9 @@ class LoggerModule(LuaModule):
             if not logger.isEnabledFor(levelno):   # cached by logging until levels change
                 return None
             record = {"entry": entry, "location": f"{entry}:{line}" if line and line > 0 else entry}
+            proc = call.extras.get("process") if call.extras else None
+            if proc is not None:   # Wippy logs the frame's pid with every process line
+                record["pid"] = proc.pid
             plain = call.from_lua(fields, replace_invalid=True) if fields is not None else {}
             if isinstance(plain, dict):
                 for key, value in plain.items():
