@@ -132,6 +132,19 @@ end''',
     "initialised with a value": '''local u: User? = {name = "a", age = 1}
 local n: number? = 42
 print(u.name, n + 1)''',
+    "error idiom": '''local function get(): (User?, string?) return nil, "no" end
+local function f()
+    local user: User?, err = get()
+    if err then return nil, err end
+    return user.name
+end''',
+    "error idiom, positive test": '''local function get(): (User?, string?) return nil, "no" end
+local function f()
+    local user: User?, err = get()
+    if err == nil then return user.name end
+    local u2: User?, e2 = get()
+    if not e2 then print(u2.name) end
+end''',
     "type(x) test": '''local function f(x: User?)
     if type(x) ~= "table" then return end
     if type(x) == "table" then return x.name end
@@ -201,6 +214,12 @@ end''',
     "type(x) == nil string": '''local function f(x: User?)
     if type(x) ~= "nil" then return 1 end
     return x.name
+end''',
+    "error idiom needs the error test alone": '''local function get(): (User?, string?) return nil, "no" end
+local function f(flag: boolean)
+    local user: User?, err = get()
+    if err and flag then return end
+    return user.name
 end''',
     "assigned nil": '''local function f()
     local x: User? = nil

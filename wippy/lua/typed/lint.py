@@ -51,11 +51,13 @@ class Diagnostic:
 class _Decl:
     """A local: where declared, its declared type, the narrowing frame of its scope
     (lint_flow.py), its signature when it is a local function (lint_calls.py)."""
-    __slots__ = ("tok", "param", "used", "typ", "frame", "sig", "assigned", "imported", "module")
+    __slots__ = ("tok", "param", "used", "typ", "frame", "sig", "assigned", "imported", "module",
+                 "partners")
 
     def __init__(self, tok, param: bool, typ, frame: set):
         self.tok, self.param, self.used, self.typ, self.frame = tok, param, False, typ, frame
         self.sig, self.assigned, self.imported, self.module = None, False, False, None
+        self.partners: list = []   # `local v, err = f()`: err's partners are [v]
 
 
 class LintParser(CallChecks, FlowChecks, Parser):
@@ -244,7 +246,7 @@ class LintParser(CallChecks, FlowChecks, Parser):
         if self.accept("="):
             while True:
                 start = self.pos
-                self.expr()
+                kind = self.expr()
                 values.append(self.toks[start] if self.pos == start + 1 else None)
                 firsts.append(start)
                 last = self.last_sig
@@ -263,6 +265,8 @@ class LintParser(CallChecks, FlowChecks, Parser):
                 self._initialised(decl, first)
             if sig is not None and len(names) == 1:
                 decl.sig = sig
+            if i and len(firsts) == 1 and kind == "call":
+                decl.partners = [self.decls[-1][t.value] for t, _ in names[:i]]
 
     def _initialised(self, decl, at: int) -> None:
         """`local x: T? = <value>` (starting at token `at`): non-nil from the start when

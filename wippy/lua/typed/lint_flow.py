@@ -87,8 +87,20 @@ class FlowChecks:
         return {d for d in map(self._find_decl, names) if d is not None}
 
     def _cond_facts(self, start: int) -> tuple[set, set]:
-        true, false = facts(self.toks[start:self.pos])
-        return self._decls(true), self._decls(false)
+        toks = self.toks[start:self.pos]
+        true, false = facts(toks)
+        true, false = self._decls(true), self._decls(false)
+        # The error idiom (en/lua/types.md): after `local v, err = f()`, a test of err
+        # alone tells about v: `if err then return end` leaves v non-nil.
+        err_set = len(toks) == 1 or (len(toks) == 3 and toks[1].is_("~=") and toks[2].is_("nil"))
+        err_nil = (len(toks) == 2 and toks[0].is_("not")) or \
+            (len(toks) == 3 and toks[1].is_("==") and toks[2].is_("nil"))
+        if err_set or err_nil:
+            name = toks[1] if len(toks) == 2 else toks[0]
+            decl = self._find_decl(name.value) if name.kind == NAME else None
+            if decl is not None and decl.partners:
+                (false if err_set else true).update(decl.partners)
+        return true, false
 
     def _narrowed(self, decl) -> bool:
         return any(decl in f for f in self.frames)
