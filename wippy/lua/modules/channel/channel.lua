@@ -172,7 +172,7 @@ return function(host, lib)
             if co then
                 local ok, r = resume(co)
                 if not ok then error(r, 0) end   -- a spawned coroutine failed: the call fails
-                if co_status(co) == "dead" then SCHED[co] = nil end
+                if co_status(co) == "dead" then SCHED[co] = nil; s.spawned = s.spawned - 1 end
             elseif not fire_timers(s) then
                 wait_outside(s)
             end
@@ -281,6 +281,7 @@ return function(host, lib)
         local args, n = {...}, select("#", ...)
         local co = new_co(function() return f(unpack(args, 1, n)) end)
         SCHED[co] = s
+        s.spawned = (s.spawned or 0) + 1   -- live spawned coroutines (time.sleep asks)
         q_push(s.ready, co)
         return true
     end

@@ -312,6 +312,14 @@ return function(host, lib)
         local ns, msg = to_ns(d)
         if ns == nil then error(lib.error("Invalid", "time.sleep: " .. msg, false), 2) end
         if ns <= 0 then return nil end
+        local channels = lib.channels
+        local s = channels and channels.sched()
+        if s and (s.spawned or 0) > 0 then
+            -- Coroutines share this call (coroutine.spawn): sleep on a timer of their
+            -- scheduler so the others run meanwhile, as Wippy's sleep yields.
+            channels.timer(ns / S, nil, M.now).ch:receive()
+            return nil
+        end
         local _, err = lib.await("time.sleep", ns)
         if err then error(err, 2) end             -- the call's time budget ran out
         return nil
