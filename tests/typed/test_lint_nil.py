@@ -232,3 +232,13 @@ end''',
 @pytest.mark.parametrize("body", NOT_NARROWED.values(), ids=NOT_NARROWED.keys())
 def test_uses_without_narrowing_are_reported(body):
     assert len(e0004(body + "\nprint(f)\n")) == 1
+
+
+def test_unknown_fields_of_optional_records():
+    diags = lint(HEAD + '''local function f(u: User?)
+    if u then return u.nmae end
+end
+print(f)
+''', "app:t")
+    assert [(d.line, d.code, d.message) for d in diags] == [
+        (3, "E0003", "field 'nmae' does not exist on User?")]

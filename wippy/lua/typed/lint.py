@@ -146,7 +146,7 @@ class LintParser(CallChecks, FlowChecks, Parser):
         if record is not None and record[2] is None and \
                 field.value not in {f[0] for f in record[1]}:
             self.report("E0003", "error", f"field '{field.value}' does not exist on "
-                        f"{self._describe(declared)}", field)
+                        f"{type_text(declared)}", field)
 
     def _resolve(self, tree, hops: int = 0):
         while tree is not None and tree[0] == "ref" and hops < 20:
@@ -155,17 +155,9 @@ class LintParser(CallChecks, FlowChecks, Parser):
 
     def _record(self, tree):
         tree = self._resolve(tree)
+        if tree is not None and tree[0] == "opt":     # `u.nmae` is wrong on a User? too
+            tree = self._resolve(tree[1])
         return tree if tree is not None and tree[0] == "record" else None
-
-    @staticmethod
-    def _describe(tree) -> str:
-        if tree[0] in ("prim", "generic"):
-            return tree[1]
-        if tree[0] == "ref":
-            return tree[1]
-        if tree[0] == "lit":
-            return tree[1]
-        return {"opt": "optional", "record": "record"}.get(tree[0], tree[0])
 
     def expr_statement(self) -> None:
         tok = self.tok

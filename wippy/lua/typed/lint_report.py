@@ -33,6 +33,10 @@ def add_flags(parser: argparse.ArgumentParser) -> None:
                         help="show at most this many diagnostics (0 = all)")
     parser.add_argument("--summary", action="store_true",
                         help="group the results by namespace and code")
+    # Accepted so scripts written for Wippy run: output is never coloured, and
+    # results are not cached (a lint of every entry takes well under a second).
+    parser.add_argument("--no-color", action="store_true", help="accepted; output has no colour")
+    parser.add_argument("--cache-reset", action="store_true", help="accepted; there is no cache")
 
 
 def _selected(entry_id: str, patterns: list[str]) -> bool:
