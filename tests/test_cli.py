@@ -85,13 +85,15 @@ def services(project, extra=""):
 
 
 # ---------------------------------------------------------------- init / version / usage
-def test_init_writes_the_lock_and_nothing_else(tmp_path):
+def test_init_writes_the_lock_and_the_editor_files(tmp_path):
     result = wippy(tmp_path, "init", test_kinds=False)
     assert result.returncode == 0, result.stderr
     lock = tmp_path / "wippy.lock"
     assert lock.read_text() == "directories:\n    modules: .wippy\n    src: ./src\n"
     assert stat.S_IMODE(lock.stat().st_mode) == 0o600
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["wippy.lock"]
+    # and LuaLS support (docs/development.md "Editor setup"), nothing else
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".luarc.json", ".wippy", "wippy.lock"]
+    assert [p.name for p in (tmp_path / ".wippy").iterdir()] == ["types"]
     assert "wrote wippy.lock" in result.stdout
 
 
