@@ -1,21 +1,19 @@
-"""`wippy lint` checks of en/guides/linter.md that need no flow analysis.
+"""`wippy lint`: the checks of en/guides/linter.md we do (docs/lua-types.md has the
+table of codes and what is not done).
 
 The typed parser walks the source once more with hooks that record declarations,
-uses and literal values. Reported (codes as in the linter guide; the E numbering
-below is ours, the guide documents only the E series as a whole):
+uses and literal values; this file keeps scopes, names, records and literal
+assignments, and mixes in the nil-safety of `T?` with its narrowing (lint_flow.py,
+lint_facts.py) and the argument checks on calls (lint_calls.py, lint_modules.py):
 
     P0001 error    syntax error (Lua or type syntax)
-    E0001 error    a literal not assignable to the declared type: `local x: number = "hello"`
-    E0002 error    a global that is read but never defined (not a sandbox global,
-                   not a declared module, not assigned anywhere in the chunk)
+    E0001 error    a literal not assignable to a declared type (a local's value, an argument)
+    E0002 error    a global that is read but never defined
     E0003 error    a field a record type does not have: `u.nmae` for `local u: User`
-    W0002 warning  assignment to a global                 (--rules)
-    W0004 warning  unused local                           (--rules)
-    W0005 warning  unused parameter                       (--rules)
-    W0007 warning  a local shadowing one of an outer scope (--rules)
-
-Not done (docs/lua-types.md says so): flow-sensitive narrowing, nil-safety of `T?`,
-assignability of non-literal expressions, argument checks on calls.
+    E0004 error    an optional local indexed, called or in arithmetic where not narrowed
+    E0005 error    wrong argument count on a call of an annotated local function or a module
+    W0001..W0007   warnings, only with --rules: empty block, global assignment,
+                   self-comparison, unused local, parameter, import, shadowing
 """
 from __future__ import annotations
 
