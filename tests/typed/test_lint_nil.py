@@ -242,3 +242,15 @@ print(f)
 ''', "app:t")
     assert [(d.line, d.code, d.message) for d in diags] == [
         (3, "E0003", "field 'nmae' does not exist on User?")]
+
+
+def test_hostile_sources_give_diagnostics_not_exceptions():
+    [d] = lint('local s = "unfinished\n', "app:t")
+    assert (d.code, d.line) == ("P0001", 1)
+    deep = "local function f(x: {a: number}?)\n" + "if x then\n" * 190 + "print(x.a)\n" \
+        + "end\n" * 190 + "end\nprint(f)\n"
+    assert lint(deep, "app:t") == []
+    [d] = lint("if x then\n" * 260 + "end\n" * 260, "app:t")
+    assert d.code == "P0001" and "too many syntax levels" in d.message
+    chain = "local x = " + " and ".join(f"a{i}" for i in range(20000)) + "\nprint(x)\n"
+    assert {d.code for d in lint(chain, "app:t", modules=[f"a{i}" for i in range(20000)])} == set()

@@ -17,6 +17,7 @@ lint_facts.py) and the argument checks on calls (lint_calls.py, lint_modules.py)
 """
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 from .errors import TypedLuaSyntaxError
@@ -326,12 +327,18 @@ def _string_value(text: str) -> str:
 
 def lint(source: str, chunk: str, modules=(), rules: bool = False) -> list[Diagnostic]:
     """Diagnostics for one Lua source, sorted by line. W codes only with `rules`."""
-    parser = LintParser(source, chunk, frozenset(modules))
+    # The parser stops nesting at 200 levels (expressions.MAX_DEPTH); the lint hooks
+    # add Python frames per level, so allow for them (wippy lint is a one-thread CLI).
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 8000))
     try:
+        parser = LintParser(source, chunk, frozenset(modules))   # tokenizes: may raise too
         parser.parse_chunk()
         parser.close_scope()    # the chunk's own scope: unused top-level locals
     except TypedLuaSyntaxError as exc:
         return [Diagnostic("P0001", "error", exc.message, exc.line, exc.column)]
+    finally:
+        sys.setrecursionlimit(limit)
     parser.check_calls()
     diags = parser.diags
     for tok in parser.global_reads:

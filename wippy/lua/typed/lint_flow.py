@@ -31,6 +31,9 @@ from .parser import BLOCK_END
 
 ARITH = frozenset(("+", "-", "*", "/", "//", "%", "^"))
 COMPARE = frozenset(("==", "~=", "<", ">", "<=", ">="))
+# `a and b and c ...` reads the whole left side at each `and`: past this many tokens
+# (far beyond hand-written conditions) it proves nothing, so a hostile chain stays linear.
+FACTS_SPAN = 200
 _NON_NIL_START = frozenset((STRING, NUMBER))
 
 
@@ -293,7 +296,7 @@ class FlowChecks:
                 if op.value in ARITH:
                     self._arith_operand(*left)
                 frame = None
-                if op.value in ("and", "or"):
+                if op.value in ("and", "or") and left[1] - left[0] <= FACTS_SPAN:
                     true, false = facts(self.toks[left[0]:left[1]])
                     frame = self._decls(true if op.value == "and" else false)
                     self.frames.append(frame)
