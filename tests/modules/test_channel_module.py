@@ -165,7 +165,9 @@ def test_bad_timer_durations_return_invalid(call, message):
 
 
 def test_channel_and_process_are_always_available_and_require_finds_them():
-    assert values('''return {main = function()
+    got = values('''return {main = function()
         return require("channel") == channel, require("process") == process,
                type(coroutine.spawn), process.pid()
-    end}''') == [True, True, "function", None]
+    end}''')
+    # a function call's own pid (wippy/process/frame.py), named after its entry
+    assert got[:3] == [True, True, "function"] and got[3].startswith("{test:fn|0x")

@@ -187,3 +187,39 @@ def test_spawner_context_reaches_the_child_through_ctx():
             assert r.error is None, r.error
             assert r.values[0] == {"rid": "r-1", "all": {"request_id": "r-1", "user": "ann"}}
     run(main())
+
+
+def test_a_function_call_gets_a_pid_and_an_inbox_for_replies():
+    # As the official shop example's HTTP handlers do: ask a process, wait for the reply.
+    server = r'''
+    return {main = function()
+        local inbox = process.inbox()
+        while true do
+            local msg = inbox:receive()
+            local d = msg:payload():data()
+            process.send(d.reply_to, "answer", {n = d.n * 2, to = msg:from()})
+        end
+    end}'''
+    fn = r'''
+    local time = require("time")
+    return {main = function(server)
+        local me = process.pid()
+        assert(process.pid() == me and process.id() == me)
+        process.send(server, "ask", {reply_to = me, n = 21})
+        local r = channel.select{process.inbox():case_receive(), time.after("2s"):case_receive()}
+        local d = r.value:payload():data()
+        return me, d.n, d.to, r.value:from() == server
+    end}'''
+    async def main():
+        async with processes({**DEFS, "app:server": server}) as (engine, host, call):
+            srv = host.spawn_entry("app:server", [])
+            result = await call(fn, args=[srv.pid])
+            assert result.error is None, result.error
+            me, n, to, from_server = result.values[:4]
+            assert me.startswith("{test:fn|0x") and n == 42 and to == me and from_server
+            assert me not in host.node.procs          # gone with its call
+            # a call that never asks has no PID registered
+            before = set(host.node.procs)
+            plain = await call('return {main = function() return 1 end}')
+            assert plain.values[0] == 1 and set(host.node.procs) == before
+    run(main())

@@ -40,7 +40,10 @@ class ChannelModule(LuaModule):
         def wait(call, timeout, unread):
             # Returns the awaitable itself (no coroutine frame of its own): an idle
             # process is parked here, and every frame is memory and GC work per process.
-            proc = call.extras.get("process") if call.extras else None
+            # A process's mailbox, or the one a function call made by asking for its
+            # PID (wippy/process/frame.py): messages to it wake the wait.
+            proc = (call.extras.get("process") or call.extras.get("frame")) \
+                if call.extras else None
             if proc is not None:
                 return proc.mailbox.take(unread, timeout, call.deadline, call)
             return _sleep(call, timeout)

@@ -14,6 +14,7 @@ from typing import Any
 from ....errors import INVALID, WippyError
 from ....process import links
 from ....process.node import node_of
+from ....process.frame import frame_of
 from ....process.host import ProcessHost
 from ....process.size import message_size
 from ..base import LuaModule, LuaRaise
@@ -43,12 +44,12 @@ def _host(call, host_id):
 
 def _ops() -> dict[str, Any]:
     def pid(call):
-        proc = _me(call)
-        return proc.pid if proc else None
+        # A function call gets a PID of its own on first ask (wippy/process/frame.py).
+        return (_me(call) or frame_of(call)).pid
 
     def send(call, dest, topic, payload):
         target = node_of(call.objects).resolve(dest)
-        me = _me(call)
+        me = _me(call) or frame_of(call, create=False)
         target.mailbox.put(["m", topic, me.pid if me else None, payload], message_size(payload))
         return True
 
