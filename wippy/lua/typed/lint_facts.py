@@ -18,7 +18,9 @@ from __future__ import annotations
 from .lexer import KEYWORD, NAME, NUMBER, STRING
 
 NONE: tuple[frozenset, frozenset] = (frozenset(), frozenset())
-_OPEN, _CLOSE = frozenset("([{"), frozenset(")]}")
+# Brackets, and the block keywords a function body inside an expression may hold.
+OPENERS = frozenset(("(", "[", "{", "function", "if", "do", "repeat"))
+CLOSERS = frozenset((")", "]", "}", "end", "until"))
 
 
 def _split(tokens: list, word: str) -> list[list]:
@@ -26,9 +28,9 @@ def _split(tokens: list, word: str) -> list[list]:
     parts, cur, depth = [], [], 0
     for t in tokens:
         if t.kind in ("symbol", KEYWORD):
-            if t.value in _OPEN or t.value == "function":
+            if t.value in OPENERS:
                 depth += 1
-            elif t.value in _CLOSE or (t.value == "end" and depth):
+            elif t.value in CLOSERS:
                 depth -= 1
             elif depth == 0 and t.value == word:
                 parts.append(cur)

@@ -24,9 +24,9 @@ reported (untyped code is never checked), and neither is `any?` or `unknown?`.
 """
 from __future__ import annotations
 
-from .expressions import OTHER, UNARY, UNARY_PRIORITY, BINARY
-from .lexer import EOF, KEYWORD, NAME, NUMBER, STRING, SYMBOL
-from .lint_facts import facts
+from .expressions import BINARY, OTHER, UNARY, UNARY_PRIORITY
+from .lexer import EOF, KEYWORD, NAME, STRING, SYMBOL
+from .lint_facts import CLOSERS, OPENERS, facts
 from .parser import BLOCK_END
 
 ARITH = frozenset(("+", "-", "*", "/", "//", "%", "^"))
@@ -34,7 +34,6 @@ COMPARE = frozenset(("==", "~=", "<", ">", "<=", ">="))
 # `a and b and c ...` reads the whole left side at each `and`: past this many tokens
 # (far beyond hand-written conditions) it proves nothing, so a hostile chain stays linear.
 FACTS_SPAN = 200
-_NON_NIL_START = frozenset((STRING, NUMBER))
 
 
 def type_text(tree, depth: int = 0) -> str:
@@ -206,9 +205,10 @@ class FlowChecks:
         depth, end = 0, start
         while end < self.pos:
             tok = self.toks[end]
-            if tok.is_("(") or tok.is_("{") or tok.is_("[") or tok.is_("function"):
+            block = tok.kind in (SYMBOL, KEYWORD)
+            if block and tok.value in OPENERS:
                 depth += 1
-            elif tok.is_(")") or tok.is_("}") or tok.is_("]") or (tok.is_("end") and depth):
+            elif block and tok.value in CLOSERS:
                 if depth == 0:
                     break
                 depth -= 1
