@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 import threading
 import time
@@ -39,14 +40,21 @@ def fields(**values: Any) -> dict[str, Any]:
     return {"fields": values}
 
 
+# A value holding one of these is quoted, so the line still splits into key=value pairs.
+_QUOTE = re.compile(r'[ "=\n\t]')
+
+
 def _format_value(value: Any) -> str:
+    kind = type(value)
+    if kind is int or kind is float:    # never need quotes (the access log's numbers)
+        return str(value)
     if isinstance(value, bool):
         text = "true" if value else "false"
     elif isinstance(value, (str, int, float)):
         text = str(value)
     else:
         text = json.dumps(value, default=str, ensure_ascii=False)
-    if text == "" or any(c in text for c in ' "=\n\t'):
+    if text == "" or _QUOTE.search(text):
         return json.dumps(text, ensure_ascii=False)
     return text
 
@@ -57,10 +65,13 @@ class ConsoleFormatter(logging.Formatter):
     def __init__(self, colour: bool = False):
         super().__init__()
         self.colour = colour
+        self._second = (-1, "")    # the last second formatted: strftime once per second
 
     def format(self, record: logging.LogRecord) -> str:
-        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(record.created))
-        stamp += f".{int(record.msecs):03d}"
+        second = int(record.created)
+        if second != self._second[0]:
+            self._second = (second, time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(second)))
+        stamp = f"{self._second[1]}.{int(record.msecs):03d}"
         level = _SHORT_LEVELS.get(record.levelname, record.levelname).ljust(5)
         parts = [record.getMessage()]
         extra = getattr(record, "fields", None)

@@ -52,5 +52,6 @@ class Edge:
     buffered: int = 0              # body bytes held for requests whose body is arriving
     refusing: bool = False         # over max_connections: logged once per episode
     buffer_full: bool = False      # over max_body_buffer: logged once per episode
-    # Called with each completed response (wippy/ops/http_observer.py); None: nothing to do.
+    # Its `observe` is called with each completed response (wippy/ops/http_observer.py);
+    # None: nothing to do.
     observer: Any = None

@@ -394,6 +394,7 @@ def protocol_class(edge: Edge) -> type[HttpProtocol]:
         "max_headers": edge.max_headers,
         "max_uri": edge.max_uri,
         "read_buffer": memoryview(bytearray(READ_BUFFER)),
-        "observer": edge.observer,
+        # The bound method itself: one attribute lookup less per request.
+        "observer": edge.observer.observe if edge.observer is not None else None,
         "_defaults": [None, b"", 0],
     })

@@ -1,7 +1,7 @@
 """What happens when an HTTP response is complete: the request series for /metrics and
 the access log line (docs/operations.md, "Metrics and health" and "Access log").
 
-The connection (wippy/http/protocol.py) calls `HttpObserver.__call__` with the Exchange
+The connection (wippy/http/protocol.py) calls `HttpObserver.observe` with the Exchange
 once its last bytes are written, only when a server has an observer at all: with
 Prometheus off and the access log off (or below the log level) it has none and a
 request pays one `is None` test. The app (wippy/http/app.py) sets `exchange.route` to
@@ -12,10 +12,11 @@ from __future__ import annotations
 import logging
 import os
 import re
+from bisect import bisect_left
 from time import perf_counter
 from typing import Any
 
-from .series import Outcomes, families
+from .series import BUCKETS, Outcomes, families
 
 ACCESS_LOGGER = "wippy.http.access"
 UNMATCHED = ""           # the route of a request no route matched (404, 405)
@@ -25,6 +26,7 @@ UNMATCHED_LABEL = "(unmatched)"
 _REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,64}")
 
 access_log = logging.getLogger(ACCESS_LOGGER)
+_NONE: dict = {}     # a route not seen yet has no methods
 
 
 class HttpSeries:
@@ -56,20 +58,30 @@ class HttpObserver:
         # route -> method -> the record, so a request does two lookups and builds no key
         self._by_route: dict[str, dict[str, Outcomes]] = {}
 
-    def __call__(self, ex: Any) -> None:
+    def observe(self, ex: Any) -> None:
+        """One completed response. Outcomes.add and Timing.observe are written out here:
+        two method calls fewer on every request."""
         seconds = perf_counter() - ex.t0
         if self.series is not None:
-            by_method = self._by_route.get(ex.route)
-            if by_method is None:
-                by_method = self._by_route[ex.route] = {}
             method = ex.scope["method"]
-            rec = by_method.get(method)
+            rec = self._by_route.get(ex.route, _NONE).get(method)
             if rec is None:
-                rec = by_method[method] = self.series.routes.setdefault(
-                    (self.service, ex.route, method), Outcomes())
-            rec.add(ex.status, seconds)
+                rec = self._record(ex.route, method)
+            by = rec.by
+            status = ex.status
+            by[status] = by.get(status, 0) + 1
+            timing = rec.timing
+            timing.counts[bisect_left(BUCKETS, seconds)] += 1
+            timing.total += seconds
         if self.log_access:
             self._log(ex, seconds)
+
+    def _record(self, route: str, method: str) -> Outcomes:
+        """The record of a route and method, made on its first request."""
+        by_method = self._by_route.setdefault(route, {})
+        rec = by_method[method] = self.series.routes.setdefault(
+            (self.service, route, method), Outcomes())
+        return rec
 
     def _log(self, ex: Any, seconds: float) -> None:
         scope = ex.scope

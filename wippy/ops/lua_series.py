@@ -8,11 +8,12 @@ nothing. The wrapper adds one `perf_counter` pair and one record per call.
 from __future__ import annotations
 
 import asyncio
+from bisect import bisect_left
 from time import perf_counter
 from typing import Any
 
 from ..errors import TIMEOUT
-from .series import Outcomes, families
+from .series import BUCKETS, Outcomes, families
 
 OK, ERROR, RAISED, TIMED_OUT, CANCELLED, INTERNAL = (
     "ok", "error", "raised", "timeout", "cancelled", "internal")
@@ -40,8 +41,10 @@ class LuaSeries:
         rec.add(outcome, seconds)
 
     def wrap(self, call: Any) -> Any:
-        """The engine's bound `call`, timed and counted (same signature)."""
+        """The engine's bound `call`, timed and counted (same signature). The usual path,
+        a call that ends, records inline: no method call per call beyond the engine's."""
         record = self._record
+        entries = self.entries
 
         async def observed(fdef: Any, args: Any = (), *, http: Any = None,
                            delivery: Any = None, budget: float | None = None,
@@ -56,7 +59,16 @@ class LuaSeries:
             except BaseException:
                 record(fdef.entry_id, INTERNAL, perf_counter() - t0)
                 raise
-            record(fdef.entry_id, outcome_of(result), perf_counter() - t0)
+            seconds = perf_counter() - t0
+            rec = entries.get(fdef.entry_id)
+            if rec is None:
+                rec = entries[fdef.entry_id] = Outcomes()
+            outcome = OK if result.error is None else outcome_of(result)
+            by = rec.by
+            by[outcome] = by.get(outcome, 0) + 1
+            timing = rec.timing
+            timing.counts[bisect_left(BUCKETS, seconds)] += 1
+            timing.total += seconds
             return result
         observed.observed = True   # type: ignore[attr-defined]
         return observed
