@@ -1,21 +1,25 @@
 """`queue.driver.sqlite`: durable queues in one SQLite file (at-least-once).
 
-The SQL and the writer thread are in sqlite_store.py, the subscriptions that
-claim rows in batches in sqlite_claims.py. This file keeps the Driver contract
-(driver.py): publishing from any thread without blocking, settlement, counts,
-stop/start.
+The SQL and the writer thread are in sqlite_store.py, the loop's own connection
+in sqlite_loop.py, publishing in sqlite_publish.py, the subscriptions and their
+claims and acks in sqlite_claims.py. This file keeps the rest of the Driver
+contract (driver.py): settlement, counts, stop/start, and the writer's reports.
 
-Durability: `publish_nowait` only queues the insert; `publish` (on the loop)
-and `try_publish_durable` (any thread, returns a future) finish after the
-COMMIT, so a caller that waits for them (Lua's `queue.publish`) knows the
-message is on disk. A delivery holds a lease (`lease`, extended every
-lease/3 while it is unsettled); a process that dies leaves its rows to come
-back when their lease ends.
+Where a statement runs: on the event loop's connection when the caller is on
+the loop and the writer thread has nothing queued or running (`fast_store`),
+else on the writer thread, which groups everything queued into one commit.
+
+Durability: `publish_nowait` only queues the insert (or commits it on the
+loop); `publish` (on the loop) and `try_publish_durable` (any thread: True
+when committed on the spot, else a future) finish after the COMMIT, so a
+caller that waits for them (Lua's `queue.publish`) knows the message is on
+disk. A delivery holds a lease (`lease`, extended every lease/3 while it is
+unsettled); a process that dies leaves its rows to come back when their lease
+ends.
 """
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import os
 import queue
@@ -23,19 +27,22 @@ import socket
 import sqlite3
 import threading
 from dataclasses import dataclass
+from threading import get_ident
 from typing import Any
 
 from ..errors import INVALID, UNAVAILABLE, WippyError
 from ..ids import uuid4
 from ..registry.config import spec
+from ..sql.fastpath import loop_safe
 from .driver import Driver, Subscription
-from .errors import QueueFull, queue_closed, queue_not_found
-from .message import Delivery, Message
-from .sqlite_claims import Receipt, SqliteSubscription, SqliteQueue
+from .errors import queue_not_found
+from .message import Delivery
+from .sqlite_claims import Claims, Receipt, SqliteSubscription, SqliteQueue
+from .sqlite_loop import LoopStore
+from .sqlite_publish import Publishing
 from .sqlite_shared import DatabaseWriter, create_schema
-from .sqlite_store import (ACK_OP, CLAIM_OP, EXTEND_OP, PUBLISH, RELEASE_OP, RETRY_OP, STOP,
-                           Op, StoreSettings, Writer, json_default, decode_body, encode_body,
-                           open_file, read_counts)
+from .sqlite_store import (CHECKPOINT_OP, CLAIM_OP, EXTEND_OP, PUBLISH, RELEASE_OP, RETRY_OP,
+                           STOP, Op, StoreSettings, Writer, open_file, read_counts)
 
 DEFAULT_MAX_LENGTH = 100_000
 WAKE_MARGIN = 0.005   # a retry timer fires this much after the row's visible_at
@@ -50,7 +57,7 @@ class SqliteQueueOptions:
                                   doc="how long a publish into a full queue waits")
 
 
-class SqliteDriver(Driver):
+class SqliteDriver(Publishing, Driver):
     short_name = "sqlite"
     durable = True
 
@@ -73,15 +80,18 @@ class SqliteDriver(Driver):
         self.log = log or logging.getLogger(f"wippy.{entry_id}")
         self.owner = f"{socket.gethostname()}/{os.getpid()}/{uuid4()[:8]}"
         self.queues: dict[str, SqliteQueue] = {}
-        self.subs: set[SqliteSubscription] = set()
-        self.lock = threading.Lock()        # pending/waiting counts, `closed`, job order
+        self.claims = Claims(self)
+        self.lock = threading.Lock()        # pending/waiting/queued counts, `closed`, job order
         self.count_lock = threading.Lock()  # a COMMIT and its count update, against info()
         self.jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self.queued = 0                     # operations given to the writer, not committed yet
         self.closed = False                 # only stop() closes; publishing works before start
         self.started = False
         self.loop: asyncio.AbstractEventLoop | None = None
         self.writer: Writer | None = None
         self.reader: sqlite3.Connection | None = None
+        self.store: LoopStore | None = None  # the loop's connection (sqlite_loop.py)
+        self.loop_thread = 0
         self._ticker: asyncio.Task | None = None
 
     def _queue(self, name: str) -> SqliteQueue:
@@ -103,77 +113,12 @@ class SqliteDriver(Driver):
             self.queues[name] = SqliteQueue(name, options.max_length or DEFAULT_MAX_LENGTH,
                                             options.publish_timeout)
 
-    # -- publishing (any thread) --------------------------------------------------------
-
-    def _offer(self, name: str, message: Message, fut: Any = None) -> bool:
-        """Queue the insert if there is room; False when full. Never blocks."""
-        q = self._queue(name)
-        body = encode_body(message.body)
-        headers = json.dumps(message.headers, separators=(",", ":"), default=json_default)
-        size = len(body) + len(headers)
-        if size > self.max_message_size:
-            raise WippyError(f"message too large: {size} bytes, the limit is "
-                             f"{self.max_message_size} (max_message_size on {self.entry_id})",
-                             INVALID, retryable=False, details={"queue": name})
-        with self.lock:
-            if self.closed:
-                raise queue_closed(name)
-            if q.waiting + q.pending >= q.max_length:
-                return False
-            q.pending += 1
-            self.jobs.put(Op(PUBLISH, (name, message.id, body, headers, message.attempts,
-                                       message.last_error, 0), fut))
-            writer = self.writer
-        if writer is not None:
-            writer.notify()
-        return True
-
-    def publish_nowait(self, name: str, message: Message) -> None:
-        if not self._offer(name, message):
-            raise QueueFull(name)
-
-    def try_publish(self, name: str, message: Message) -> bool:
-        return self._offer(name, message)
-
-    def try_publish_durable(self, name: str, message: Message) -> Any:
-        """Any thread: False when full, else a loop future done after the COMMIT."""
-        loop = self.loop
-        if loop is None:   # declared off the loop and not started: nothing to report on
-            return self._offer(name, message)
-        fut = asyncio.Future(loop=loop)   # awaited and resolved on the loop only
-        return fut if self._offer(name, message, fut) else False
-
-    async def publish(self, name: str, message: Message,
-                      deadline: float | None = None) -> None:
-        """On the loop: waits for room (at most the queue's bound), then for the COMMIT."""
-        q = self._queue(name)
-        loop = asyncio.get_running_loop()
-        bound = loop.time() + q.publish_timeout
-        while True:
-            fut = loop.create_future() if self.loop is loop else None
-            if self._offer(name, message, fut):
-                if fut is not None:
-                    await fut
-                return
-            if q.publish_timeout <= 0:
-                raise QueueFull(name)
-            end = bound if deadline is None else min(bound, deadline)
-            if loop.time() >= end:
-                if deadline is not None and deadline < bound:
-                    raise TimeoutError
-                raise QueueFull(name)
-            room = loop.create_future()
-            q.space.append(room)
-            try:
-                await asyncio.wait_for(room, end - loop.time())
-            except asyncio.TimeoutError:
-                pass
-
     # -- the writer's reports -------------------------------------------------------------
 
     def _after_commit(self, results: list) -> None:
         """Writer thread, right after COMMIT: committed publishes move from pending to waiting."""
         with self.lock:
+            self.queued -= len(results)
             for op, value, err in results:
                 if op.kind == PUBLISH:
                     q = self.queues.get(op.args[0])
@@ -209,7 +154,7 @@ class SqliteDriver(Driver):
                     q.wake_space(len(value))
                 if fut is None or fut.done():   # the claimer went away: give the rows back
                     for row in value or ():
-                        self._submit(Op(RELEASE_OP, (row.id, op.args[0])))
+                        self.submit(Op(RELEASE_OP, (row[0], op.args[0])))
                     continue
             elif op.kind == RELEASE_OP and err is None:
                 woken.add(op.args[1])
@@ -223,40 +168,43 @@ class SqliteDriver(Driver):
             if q is not None:
                 q.wake()
 
-    def _submit(self, op: Op) -> bool:
+    def submit(self, op: Op) -> bool:
+        """Any thread: hand an operation to the writer thread. False once closed."""
         with self.lock:
             if self.writer is None or self.closed:
                 return False
+            self.queued += 1
             self.jobs.put(op)
             writer = self.writer
         writer.notify()
         return True
 
-    # -- consuming ---------------------------------------------------------------------
+    def fast_store(self) -> LoopStore | None:
+        """On the loop: its connection, when a statement may run there now. Not while the
+        writer thread has anything queued or running: they would contend for the write
+        lock, and an operation must not overtake one queued before it."""
+        if self.queued or self.closed:
+            return None
+        return self.store
 
-    async def _claim(self, name: str, limit: int, sub: SqliteSubscription) -> int:
-        fut = asyncio.get_running_loop().create_future()
-        if not self._submit(Op(CLAIM_OP, (name, limit), fut)):
-            raise queue_closed(name)
-        rows = await fut
-        for row in rows:
-            headers = json.loads(row.headers) if row.headers else {}
-            message = Message(row.msg_id, decode_body(row.body), headers, row.attempts,
-                              row.last_error)
-            sub.outstanding += 1
-            sub.hand(Delivery(message, Receipt(row.id, sub)))
-        return len(rows)
+    def claimed(self, q: SqliteQueue, n: int) -> None:
+        """On the loop: `n` rows of `q` were claimed on the loop's connection."""
+        with self.lock:
+            q.waiting = max(0, q.waiting - n)
+        q.wake_space(n)
+
+    # -- consuming ---------------------------------------------------------------------
 
     async def subscribe(self, name: str, prefetch: int, auto_ack: bool = False,
                         options: dict | None = None) -> Subscription:
-        sub = SqliteSubscription(self, self._queue(name), prefetch)
-        self.subs.add(sub)
+        sub = SqliteSubscription(self, self.claims, self._queue(name), prefetch)
+        self.claims.subs.add(sub)
         return sub
 
     async def ack(self, delivery: Delivery) -> None:
         receipt: Receipt = delivery.receipt
         receipt.sub.settled()
-        self._submit(Op(ACK_OP, (receipt.row_id,)))   # not awaited: a lost ack is a redelivery
+        self.claims.ack(receipt.row_id)   # not awaited: a lost ack is a redelivery
 
     async def retry(self, delivery: Delivery, delay: float) -> None:
         receipt: Receipt = delivery.receipt
@@ -265,7 +213,7 @@ class SqliteDriver(Driver):
         fut = self.loop.create_future() if self.loop else None
         op = Op(RETRY_OP, (receipt.row_id, int(delay * 1000), message.attempts,
                            message.last_error, receipt.sub.q.name), fut)
-        if not self._submit(op):
+        if not self.submit(op):
             self.log.warning("retry not stored: queue is closed; the message comes back "
                              "after its lease", extra={"fields": {
                                  "queue": receipt.sub.q.name, "message_id": message.id}})
@@ -283,15 +231,7 @@ class SqliteDriver(Driver):
                 sub.hand(sub.buffer.popleft())
             return
         sub.settled()
-        self._submit(Op(RELEASE_OP, (receipt.row_id, sub.q.name)))
-
-    def _release_buffer(self, sub: SqliteSubscription) -> None:
-        """Give a closing subscription's unstarted deliveries back, newest first."""
-        while sub.buffer:
-            delivery = sub.buffer.pop()
-            sub.outstanding -= 1
-            self._submit(Op(RELEASE_OP, (delivery.receipt.row_id, sub.q.name)))
-        self.subs.discard(sub)
+        self.claims.release(receipt)
 
     # -- counts ------------------------------------------------------------------------
 
@@ -307,7 +247,7 @@ class SqliteDriver(Driver):
             with self.lock:
                 pending = q.pending
         # Claimed in a batch but not handed to anyone yet: still ready, from outside.
-        buffered = sum(len(s.buffer) for s in list(self.subs) if s.q is q)
+        buffered = sum(len(s.buffer) for s in list(self.claims.subs) if s.q is q)
         ready = counts.get("ready", 0) + pending + buffered
         return {"message_count": ready, "ready": ready, "delayed": counts.get("delayed", 0),
                 "in_flight": max(0, counts.get("in_flight", 0) - buffered),
@@ -344,6 +284,16 @@ class SqliteDriver(Driver):
             self.writer = writer
             self.closed = False
         writer.start()
+        if self.database is None and loop_safe(self.settings.synchronous):
+            try:
+                self.store = await asyncio.to_thread(
+                    LoopStore, self.path, self.owner, int(self.lease * 1000),
+                    lambda: self.submit(Op(CHECKPOINT_OP, ())))
+                self.loop_thread = get_ident()
+            except sqlite3.Error as exc:   # the writer's connection works: use only that
+                self.log.warning("queue loop connection not opened; every statement goes "
+                                 "through the writer thread", extra={"fields": {
+                                     "driver": self.entry_id, "error": str(exc)}})
         self.started = True
         self._ticker = loop.create_task(self._tick(), name=f"{self.entry_id} ticker")
         self.log.info("sqlite queue driver started", extra={"fields": {
@@ -365,8 +315,10 @@ class SqliteDriver(Driver):
             await asyncio.sleep(min(self.poll_interval, self.lease / 3))
             if loop.time() >= next_extend:
                 next_extend = loop.time() + self.lease / 3
-                if any(s.outstanding for s in self.subs):
-                    self._submit(Op(EXTEND_OP, ()))
+                if any(s.outstanding for s in self.claims.subs):
+                    self.submit(Op(EXTEND_OP, ()))
+            if self.store is not None and self.store.since_checkpoint:
+                self.store.checkpoint_now()
             try:
                 counts = await asyncio.to_thread(self._read_counts)
             except sqlite3.Error as exc:
@@ -385,8 +337,12 @@ class SqliteDriver(Driver):
             with self.lock:
                 self.closed = True
             return
-        for sub in list(self.subs):
+        for sub in list(self.claims.subs):
             await sub.close()
+        self.claims.flush()   # acks not deleted yet: now, or queued for the writer
+        store, self.store, self.loop_thread = self.store, None, 0
+        if store is not None:
+            store.close()
         with self.lock:
             writer, self.writer = self.writer, None
             self.closed = True
@@ -404,7 +360,8 @@ class SqliteDriver(Driver):
         self.started = False
         self.loop = None
         self.log.info("sqlite queue driver stopped", extra={"fields": {
-            "driver": self.entry_id, "file": self.path, "commits": writer.commits}})
+            "driver": self.entry_id, "file": self.path, "commits": writer.commits,
+            "loop_commits": store.commits if store is not None else 0}})
 
 
 def _unavailable(err: WippyError) -> WippyError:

@@ -1,8 +1,10 @@
 """The consuming side of `queue.driver.sqlite` (sqlite.py): per-queue state of this
-process and the subscriptions that claim rows in batches and hand them to `receive()`."""
+process, the subscriptions that hand claimed rows to `receive()`, and `Claims`, the
+one way subscriptions reach the store (claims, acks, giving rows back)."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -10,7 +12,8 @@ from typing import TYPE_CHECKING
 from ..errors import WippyError
 from .driver import Subscription
 from .errors import queue_closed
-from .message import Delivery
+from .message import Delivery, Message
+from .sqlite_store import ACK_OP, CLAIM_OP, RELEASE_OP, Op, decode_body, now_ms
 
 if TYPE_CHECKING:  # pragma: no cover
     from .sqlite import SqliteDriver
@@ -31,10 +34,11 @@ class SqliteQueue:
 
     def wake(self) -> None:
         self.gen += 1
-        wakers, self.wakers = self.wakers, []
-        for fut in wakers:
-            if not fut.done():
-                fut.set_result(None)
+        if self.wakers:
+            wakers, self.wakers = self.wakers, []
+            for fut in wakers:
+                if not fut.done():
+                    fut.set_result(None)
 
     def wake_space(self, n: int) -> None:
         while n > 0 and self.space:
@@ -50,28 +54,145 @@ class Receipt:
     sub: "SqliteSubscription"
 
 
+class Claims:
+    """A driver's claims and acks, on the loop.
+
+    An ack is not awaited (a lost ack is a redelivery), so acks are collected and
+    deleted at the next loop turn, in the same transaction as the claims that their
+    settlements made room for: one commit per turn instead of one per message. That
+    transaction runs on the loop's own connection when the driver has it free
+    (`driver.fast_store()`, sqlite_loop.py); otherwise acks and claims go to the
+    writer thread, as every operation did before the loop path existed."""
+
+    def __init__(self, driver: "SqliteDriver"):
+        self.driver = driver
+        self.subs: set[SqliteSubscription] = set()
+        self.acks: list[int] = []          # row ids settled, not deleted yet
+        self.wanting: list[SqliteSubscription] = []
+        self.scheduled = False
+
+    def ack(self, row_id: int) -> None:
+        self.acks.append(row_id)
+        self._schedule()
+
+    def want(self, sub: "SqliteSubscription") -> None:
+        """`sub` has receivers waiting and room again: claim for it at the next turn."""
+        if not sub.wanted:
+            sub.wanted = True
+            self.wanting.append(sub)
+            self._schedule()
+
+    def _schedule(self) -> None:
+        if not self.scheduled:
+            self.scheduled = True
+            asyncio.get_running_loop().call_soon(self.flush)
+
+    def flush(self) -> None:
+        """The turn's acks and claims, in one transaction (or to the writer thread)."""
+        self.scheduled = False
+        subs, self.wanting = self.wanting, []
+        for sub in subs:
+            sub.wanted = False
+        subs = [s for s in subs if s.wants_rows()]
+        if not self.acks and not subs:
+            return
+        if self.claim_now(subs) is None:
+            acks, self.acks = self.acks, []
+            for row_id in acks:
+                self.driver.submit(Op(ACK_OP, (row_id,)))
+            for sub in subs:
+                sub.kick()
+
+    def claim_now(self, subs: list["SqliteSubscription"]) -> int | None:
+        """On the loop, without waiting: the pending acks plus a claim of each
+        subscription's free room, in one transaction on the loop's connection.
+        The number of rows claimed, or None when that connection is not free now."""
+        store = self.driver.fast_store()
+        if store is None:
+            return None
+        batch = self.driver.claim_batch
+        asks = [(s, min(s.room(), batch)) for s in subs]
+        got = store.claim([(s.q.name, n) for s, n in asks if n > 0], self.acks, now_ms())
+        if got is None:
+            return None
+        self.acks = []
+        total = 0
+        rows_of = iter(got)
+        for sub, n in asks:
+            rows = next(rows_of) if n > 0 else []
+            if rows:
+                total += len(rows)
+                self.driver.claimed(sub.q, len(rows))
+                sub.take(rows)
+            elif sub.receivers and sub.feeder is None:
+                sub.kick()   # nothing ready: its feeder waits for a wake-up
+        return total
+
+    async def claim(self, sub: "SqliteSubscription") -> int:
+        """On the loop's connection if free, else through the writer thread."""
+        n = self.claim_now([sub])
+        if n is not None:
+            return n
+        limit = min(sub.room(), self.driver.claim_batch)
+        fut = asyncio.get_running_loop().create_future()
+        if not self.driver.submit(Op(CLAIM_OP, (sub.q.name, limit), fut)):
+            raise queue_closed(sub.q.name)
+        sub.claiming += limit
+        try:
+            rows = await fut   # counted by the driver when committed
+        finally:
+            sub.claiming -= limit
+        sub.take(rows)
+        return len(rows)
+
+    def release(self, receipt: Receipt) -> None:
+        """Back to its place in the queue, no attempt counted (through the writer)."""
+        self.driver.submit(Op(RELEASE_OP, (receipt.row_id, receipt.sub.q.name)))
+
+    def detach(self, sub: "SqliteSubscription") -> None:
+        """Give a closing subscription's unstarted deliveries back, newest first."""
+        while sub.buffer:
+            delivery = sub.buffer.pop()
+            sub.outstanding -= 1
+            self.release(delivery.receipt)
+        self.subs.discard(sub)
+
+
 class SqliteSubscription(Subscription):
     """Claims up to `prefetch` rows at a time (counting those not settled yet) and
     hands them to waiting `receive()` calls."""
 
-    def __init__(self, driver: "SqliteDriver", q: SqliteQueue, prefetch: int):
+    def __init__(self, driver: "SqliteDriver", claims: Claims, q: SqliteQueue, prefetch: int):
         self.driver = driver
+        self.claims = claims
         self.q = q
         self.prefetch = max(1, prefetch)
         self.buffer: deque[Delivery] = deque()
         self.receivers: deque[asyncio.Future] = deque()
         self.outstanding = 0      # claimed by this subscription and not settled
+        self.claiming = 0         # asked of the writer thread, not returned yet
+        self.wanted = False       # in claims.wanting
         self.feeder: asyncio.Task | None = None
         self.closed = False
+
+    def room(self) -> int:
+        return self.prefetch - self.outstanding - self.claiming
+
+    def wants_rows(self) -> bool:
+        return (not self.closed and self.feeder is None and self.room() > 0
+                and any(not f.done() for f in self.receivers))
 
     async def receive(self) -> Delivery:
         if self.closed or self.driver.closed:
             raise queue_closed(self.q.name)
+        if not self.buffer and not self.receivers and self.q.waiting > 0 and self.room() > 0:
+            self.claims.claim_now([self])   # rows known to be there: no task, no wait
         if self.buffer and not self.receivers:
             return self.buffer.popleft()
         fut = asyncio.get_running_loop().create_future()
         self.receivers.append(fut)
-        self.kick()
+        if self.room() > 0:
+            self.kick()   # else a settlement asks for rows (settled -> Claims.want)
         try:
             return await fut
         except asyncio.CancelledError:
@@ -84,6 +205,18 @@ class SqliteSubscription(Subscription):
     def kick(self) -> None:
         if self.feeder is None and not self.closed and self.receivers:
             self.feeder = asyncio.get_running_loop().create_task(self._feed())
+
+    def take(self, rows: list) -> None:
+        """Claimed rows (as CLAIM returns them) become deliveries, in queue order."""
+        if self.closed:   # closed while the writer claimed: straight back
+            for row in rows:
+                self.claims.release(Receipt(row[0], self))
+            return
+        for row_id, msg_id, body, headers, attempts, last_error, _ in rows:
+            message = Message(msg_id, decode_body(body), json.loads(headers) if headers else {},
+                              attempts, last_error)
+            self.outstanding += 1
+            self.hand(Delivery(message, Receipt(row_id, self)))
 
     def hand(self, delivery: Delivery) -> None:
         while self.receivers:
@@ -99,12 +232,10 @@ class SqliteSubscription(Subscription):
             while not self.closed and not driver.closed:
                 if not any(not f.done() for f in self.receivers):
                     return
-                room = self.prefetch - self.outstanding
-                if room <= 0:
-                    return   # a settlement kicks again
+                if self.room() <= 0:
+                    return   # a settlement asks for more
                 gen = q.gen
-                rows = await driver._claim(q.name, min(room, driver.claim_batch), self)
-                if rows or q.gen != gen:
+                if await self.claims.claim(self) or q.gen != gen:
                     continue
                 waker = asyncio.get_running_loop().create_future()
                 q.wakers.append(waker)
@@ -126,11 +257,11 @@ class SqliteSubscription(Subscription):
     def settled(self) -> None:
         self.outstanding -= 1
         if self.receivers and self.feeder is None:
-            self.kick()
+            self.claims.want(self)
 
     async def close(self) -> None:
         if self.closed:
             return
         self.closed = True
         self.fail(queue_closed(self.q.name))
-        self.driver._release_buffer(self)
+        self.claims.detach(self)

@@ -15,7 +15,7 @@ from ..errors import WippyError
 from ..sql.errors import translate
 from .sqlite_store import (ACK, ACK_CHUNK, ACK_OP, CLAIM, CLAIM_OP, EXTEND, EXTEND_OP,
                            INSERT, MAX_BATCH, PUBLISH, RELEASE, RELEASE_OP, RETRY, RETRY_OP,
-                           SCHEMA, STOP, Op, Row, now_ms)
+                           SCHEMA, STOP, CONTROL, Op, now_ms, queue_order)
 
 INSERT_ROWS = 400   # rows per multi-row INSERT (8 parameters each, far below SQLite's limit)
 
@@ -67,8 +67,9 @@ class DatabaseWriter:
                     self._wake.clear()
                     self._wake_pending = False
                     continue
-                work = [op for op in batch if op.kind != STOP]
-                stopping = len(work) != len(batch)
+                # The database's own writer checkpoints: CHECKPOINT_OP needs nothing here.
+                work = [op for op in batch if op.kind not in CONTROL]
+                stopping = any(op.kind == STOP for op in batch)
                 if work:
                     await self._run_batch(work)
         finally:
@@ -123,7 +124,7 @@ class DatabaseWriter:
             if kind == CLAIM_OP:
                 name, limit = args
                 rows = await tx.query(CLAIM, [now + self.lease_ms, owner, name, now, limit])
-                value = sorted((_row(r) for r in rows), key=lambda r: (r.visible_at, r.id))
+                value = sorted((_row(r) for r in rows), key=queue_order)
             elif kind == RETRY_OP:
                 row_id, delay_ms, attempts, error, _ = args
                 value = (await tx.execute(RETRY, [now + delay_ms, attempts, error, row_id,
@@ -136,10 +137,10 @@ class DatabaseWriter:
         return values
 
 
-def _row(r: dict) -> Row:
-    # wippy.sql leaves NULL columns out of its row dicts.
+def _row(r: dict) -> tuple:
+    """A row as sqlite3 returns CLAIM's (wippy.sql leaves NULL columns out of its dicts)."""
     body = r["body"]
     if isinstance(body, str):
         body = body.encode()
-    return Row(r["id"], r["msg_id"], body, r.get("headers"), r.get("attempts", 0),
-               r.get("last_error"), r["visible_at"])
+    return (r["id"], r["msg_id"], body, r.get("headers"), r.get("attempts", 0),
+            r.get("last_error"), r["visible_at"])

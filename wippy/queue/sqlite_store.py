@@ -6,9 +6,12 @@ and `lease_owner` to this process, so an expired lease makes the row
 claimable again without any sweeper, and the new claim overwrites the owner,
 which fences the late settlement of whoever held it before.
 
-Every operation goes through one writer thread that runs everything queued
-in one `BEGIN IMMEDIATE ... COMMIT` (group commit: publishes, claims, acks,
-retries together), then resolves the callers' futures with one loop wake-up.
+An operation that cannot run on the event loop's own connection
+(sqlite_loop.py: the loop is not free, another process holds the lock, a
+publish from another thread, a retry) goes to one writer thread that runs
+everything queued in one `BEGIN IMMEDIATE ... COMMIT` (group commit:
+publishes, claims, acks, retries together), then resolves the callers'
+futures with one loop wake-up. The writer thread also runs the checkpoints.
 Each statement is a single atomic step under SQLite's write lock, so several
 processes can share one file.
 """
@@ -70,7 +73,9 @@ COUNTS = ("SELECT queue, sum(visible_at <= :now),"
 MAX_BATCH = 512      # operations per transaction; bounds the first one's wait
 ACK_CHUNK = 500      # ids per DELETE (SQLite's default limit is 32766 variables)
 
-PUBLISH, CLAIM_OP, ACK_OP, RETRY_OP, RELEASE_OP, EXTEND_OP, STOP = range(7)
+PUBLISH, CLAIM_OP, ACK_OP, RETRY_OP, RELEASE_OP, EXTEND_OP, STOP, CHECKPOINT_OP = range(8)
+# Requests to the thread itself, not operations in a transaction.
+CONTROL = (STOP, CHECKPOINT_OP)
 
 
 def now_ms() -> int:
@@ -82,17 +87,6 @@ class Op:
     kind: int
     args: tuple
     fut: Any = None              # asyncio future resolved on the loop after COMMIT, or None
-
-
-@dataclass(slots=True)
-class Row:
-    id: int
-    msg_id: str
-    body: bytes
-    headers: str | None
-    attempts: int
-    last_error: str | None
-    visible_at: int
 
 
 @dataclass
@@ -203,10 +197,15 @@ class Writer(threading.Thread):
                         batch.append(self.jobs.get_nowait())
                     except queue.Empty:
                         break
-                work = [op for op in batch if op.kind != STOP]
-                stopping = len(work) != len(batch)
+                work = [op for op in batch if op.kind not in CONTROL]
+                stopping = any(op.kind == STOP for op in batch)
                 if work:
                     self._run_batch(work)
+                checkpoints = [op for op in batch if op.kind == CHECKPOINT_OP]
+                if checkpoints:
+                    if not stopping:   # stopping: the TRUNCATE below does it
+                        self._checkpoint()
+                    self.after_commit([(op, None, None) for op in checkpoints])
             try:
                 self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             except sqlite3.Error:
@@ -214,6 +213,16 @@ class Writer(threading.Thread):
         finally:
             self.conn.close()
             self._call(self._finish, None)
+
+    def _checkpoint(self) -> None:
+        """Asked for by the loop's connection, which never checkpoints itself (sqlite_loop.py).
+        The request counts as queued work, so the loop does not write meanwhile: the
+        checkpoint completes and the next commit starts the WAL from its beginning (one
+        that never completes, racing new frames, would let the WAL grow for ever)."""
+        try:
+            self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except sqlite3.Error as exc:
+            log.warning("queue checkpoint failed", extra={"fields": {"error": str(exc)}})
 
     def _finish(self, _: Any) -> None:
         if not self.finished.done():
@@ -252,7 +261,8 @@ class Writer(threading.Thread):
         self._call(self.on_batch, results)
 
     def _apply(self, ops: list[Op]) -> list[Any]:
-        """Run every op in the open transaction; returns one value per op (claims: rows)."""
+        """Run every op in the open transaction; returns one value per op (claims: the
+        rows as CLAIM returns them, in queue order)."""
         conn, owner = self.conn, self.owner
         now = now_ms()
         inserts = [op.args for op in ops if op.kind == PUBLISH]
@@ -269,8 +279,9 @@ class Writer(threading.Thread):
             value = None
             if kind == CLAIM_OP:
                 name, limit = args
-                rows = conn.execute(CLAIM, (now + self.lease_ms, owner, name, now, limit)).fetchall()
-                value = sorted((Row(*r) for r in rows), key=lambda r: (r.visible_at, r.id))
+                value = conn.execute(CLAIM, (now + self.lease_ms, owner, name, now,
+                                             limit)).fetchall()
+                value.sort(key=queue_order)
             elif kind == RETRY_OP:
                 row_id, delay_ms, attempts, error, _ = args
                 value = conn.execute(RETRY, (now + delay_ms, attempts, error, row_id,
@@ -283,18 +294,28 @@ class Writer(threading.Thread):
         return values
 
 
-def encode_body(body: Any) -> bytes:
-    """Bytes are kept as they are; anything else is JSON (a one-byte tag says which)."""
-    if isinstance(body, bytes):
-        return b"b" + body
-    return b"j" + json.dumps(body, ensure_ascii=False, separators=(",", ":"),
-                             default=json_default).encode("utf-8", "replace")
+def queue_order(row: tuple) -> tuple:
+    """Sort key of CLAIM's rows (RETURNING order is unspecified): (visible_at, id)."""
+    return row[6], row[0]
 
 
 def json_default(value: Any) -> Any:
     if isinstance(value, bytes):   # nested bytes: JSON has no such type
         return value.decode("utf-8", "replace")
     raise TypeError(f"{type(value).__name__} cannot be stored in a queue message")
+
+
+# Made once: json.dumps() with any non-default option builds a new encoder per call.
+_encode_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"),
+                                default=json_default).encode
+encode_headers = json.JSONEncoder(separators=(",", ":"), default=json_default).encode
+
+
+def encode_body(body: Any) -> bytes:
+    """Bytes are kept as they are; anything else is JSON (a one-byte tag says which)."""
+    if isinstance(body, bytes):
+        return b"b" + body
+    return b"j" + _encode_json(body).encode("utf-8", "replace")
 
 
 def decode_body(raw: bytes) -> Any:

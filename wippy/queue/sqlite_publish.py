@@ -1,0 +1,125 @@
+"""Publishing into `queue.driver.sqlite` (sqlite.py), from any thread, never blocking.
+
+On the event loop's thread a publish commits right away on the loop's own connection
+when it is free (sqlite_loop.py): no future, no thread hand-off, and Lua's
+`queue.publish` returns without a second step. Anywhere else, or when the loop's
+connection is not free, the insert is queued for the writer thread and a durable
+caller gets a future that is done after the writer's COMMIT. Either way a durable
+publish has returned only once the message is committed.
+"""
+from __future__ import annotations
+
+import asyncio
+from threading import get_ident
+from typing import Any
+
+from ..errors import INVALID, WippyError
+from .errors import QueueFull, queue_closed
+from .message import Message
+from .sqlite_claims import SqliteQueue
+from .sqlite_store import PUBLISH, Op, encode_body, encode_headers, now_ms
+
+
+class Publishing:
+    """The publishing half of SqliteDriver (a mixin: the driver holds the state it uses:
+    queues and their counts, `lock`, `count_lock`, `jobs`, `queued`, `writer`, `loop`,
+    `loop_thread` and `fast_store()`)."""
+
+    def _offer(self, name: str, message: Message, durable: bool) -> Any:
+        """False when full. Else True once the insert is committed (on the loop) or
+        queued for the writer; with `durable`, a loop future done after the writer's
+        COMMIT instead of the latter. Never blocks."""
+        q = self._queue(name)
+        body = encode_body(message.body)
+        headers = encode_headers(message.headers)
+        size = len(body) + len(headers)
+        if size > self.max_message_size:
+            raise WippyError(f"message too large: {size} bytes, the limit is "
+                             f"{self.max_message_size} (max_message_size on {self.entry_id})",
+                             INVALID, retryable=False, details={"queue": name})
+        args = (name, message.id, body, headers, message.attempts, message.last_error, 0)
+        if self.loop_thread == get_ident():
+            stored = self._publish_now(q, args)
+            if stored is not None:
+                return stored
+        loop = self.loop
+        fut = asyncio.Future(loop=loop) if durable and loop is not None else None
+        with self.lock:
+            if self.closed:
+                raise queue_closed(name)
+            if q.waiting + q.pending >= q.max_length:
+                return False
+            q.pending += 1
+            self.queued += 1
+            self.jobs.put(Op(PUBLISH, args, fut))
+            writer = self.writer
+        if writer is not None:
+            writer.notify()
+        return True if fut is None else fut
+
+    def _publish_now(self, q: SqliteQueue, args: tuple) -> bool | None:
+        """On the loop: commit the insert on the loop's connection. True when committed,
+        False when full, None when it must go to the writer thread. The count lock
+        (not waited for) keeps info() from seeing the row both stored and pending."""
+        store = self.fast_store()
+        if store is None or not self.count_lock.acquire(blocking=False):
+            return None
+        try:
+            with self.lock:
+                if self.closed:
+                    raise queue_closed(q.name)
+                if q.waiting + q.pending >= q.max_length:
+                    return False
+                q.pending += 1      # holds the place while the insert runs
+            stored = None
+            try:
+                stored = store.insert(args, now_ms())
+            finally:
+                with self.lock:
+                    q.pending -= 1
+                    if stored:
+                        q.waiting += 1
+        finally:
+            self.count_lock.release()
+        if stored:
+            q.wake()
+        return stored
+
+    def publish_nowait(self, name: str, message: Message) -> None:
+        if self._offer(name, message, False) is False:
+            raise QueueFull(name)
+
+    def try_publish(self, name: str, message: Message) -> bool:
+        return self._offer(name, message, False) is not False
+
+    def try_publish_durable(self, name: str, message: Message) -> Any:
+        """Any thread: False when full, True when committed here, else a loop future done
+        after the writer's COMMIT (True, without a future, before start() when the
+        driver was declared off the loop: nothing could report on it)."""
+        return self._offer(name, message, True)
+
+    async def publish(self, name: str, message: Message,
+                      deadline: float | None = None) -> None:
+        """On the loop: waits for room (at most the queue's bound), then for the COMMIT."""
+        q = self._queue(name)
+        loop = asyncio.get_running_loop()
+        bound = loop.time() + q.publish_timeout
+        while True:
+            stored = self._offer(name, message, self.loop is loop)
+            if stored is not False:
+                if stored is not True:
+                    await stored
+                return
+            if q.publish_timeout <= 0:
+                raise QueueFull(name)
+            end = bound if deadline is None else min(bound, deadline)
+            if loop.time() >= end:
+                if deadline is not None and deadline < bound:
+                    raise TimeoutError
+                raise QueueFull(name)
+            room = loop.create_future()
+            q.space.append(room)
+            try:
+                await asyncio.wait_for(room, end - loop.time())
+            except asyncio.TimeoutError:
+                pass
