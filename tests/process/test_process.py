@@ -223,3 +223,47 @@ def test_a_function_call_gets_a_pid_and_an_inbox_for_replies():
             plain = await call('return {main = function() return 1 end}')
             assert plain.values[0] == 1 and set(host.node.procs) == before
     run(main())
+
+
+def test_a_long_loop_of_sends_and_spawns_yields_instead_of_being_stopped():
+    # Wippy's mass-spawn example spawns 10 000 processes in one loop. Here a loop of
+    # sends and spawns far longer than one 20 ms step ends its step with a yield near
+    # the slice's end and goes on; it is not stopped for running too long.
+    sink = r'''return {main = function() process.events():receive() end}'''
+    looper = r'''
+    return {main = function(n)
+        local sink = process.spawn("app:sink", "app:processes")
+        local spawned = 0
+        for i = 1, n do
+            local ok, err = process.send(sink, "x", i)
+            if err and err:kind() ~= "Unavailable" then error(err) end
+            if i % 10 == 0 then
+                assert(process.spawn("app:ret", "app:processes", i))
+                spawned = spawned + 1
+            end
+        end
+        process.cancel(sink, "done")
+        return spawned
+    end}'''
+    async def main():
+        async with processes({**DEFS, "app:sink": sink, "app:looper": looper}) as (
+                engine, host, call):
+            proc = host.spawn_entry("app:looper", [40000])
+            result = await asyncio.wait_for(proc.done, 30)
+            assert result.error is None, result.error
+            assert result.values[0] == 4000
+    run(main())
+
+
+def test_mailbox_hands_over_messages_in_batches():
+    from wippy.process.mailbox import TAKE_BATCH, Mailbox
+
+    async def main():
+        box = Mailbox("p", capacity=4096)
+        for i in range(1000):
+            box.put(["m", "t", None, i])
+        first = await box.take(0, 1.0, asyncio.get_running_loop().time() + 5)
+        assert len(first) == TAKE_BATCH and first[0][3] == 0   # in order, one batch
+        rest = await box.take(len(first), 1.0, asyncio.get_running_loop().time() + 5)
+        assert len(rest) == TAKE_BATCH and rest[0][3] == TAKE_BATCH
+    run(main())

@@ -66,6 +66,10 @@ class LuaWorker:
         self.busy_since = 0.0        # monotonic start of the running step, 0 when idle
         self.stuck = False           # abandoned after missing a hard deadline
         self.on_loop = False         # booted inline: steps run on the event loop thread
+        # The running step's slice end (monotonic) on the loop, None on a thread: host
+        # functions that may be called in a loop (process.spawn/send) end the step
+        # early with a yield rather than be stopped by the hook (lua/modules/process).
+        self.slice_end: float | None = None
         self.current: Call | None = None
         self._done: list = []
         self._done_lock = threading.Lock()
@@ -191,6 +195,7 @@ class LuaWorker:
         and Lua enters the call state itself (boot.lua), so a step that resumes
         crosses into Lua once; a start adds prepare() and the coroutine."""
         api, to_lua = self.api, self.converter.to_lua
+        self.slice_end = slice_end
         if kind == CANCEL:
             self.release(call)
             return Outcome(result=(False, "canceled"))

@@ -17,6 +17,11 @@ from ..errors import UNAVAILABLE, WippyError
 DEFAULT_CAPACITY = 1024
 NO_TIMER = 7 * 24 * 3600.0   # waits ending further away than this arm no timer
 MAX_BYTES = 16 << 20         # waiting message data per mailbox (wippy/process/size.py)
+# Messages handed to the Lua side per wait. The process handles what it was handed in
+# one step (they sit in its channels' buffers); a few thousand at once under load
+# outlast the step's 20 ms slice on the loop, and a process stopped after taking
+# messages ends with an error. A batch keeps each step short; the rest follow.
+TAKE_BATCH = 256
 
 
 class MailboxFull(WippyError):
@@ -72,7 +77,7 @@ class Mailbox:
         self._events = None
         msgs = self._messages
         if msgs:
-            for _ in range(min(room, len(msgs))):
+            for _ in range(min(room, len(msgs), TAKE_BATCH)):
                 item = msgs.popleft()
                 self.bytes -= item.pop()
                 out.append(item)

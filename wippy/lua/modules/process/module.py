@@ -4,10 +4,12 @@ the Lua-facing layer.
 
 Every function here touches loop-owned state. A step on the event loop's Lua state
 (the usual case) calls them directly; a step on a worker thread gets `OFF_LOOP` back
-and process.lua repeats the call as an async op, which runs on the loop.
+and process.lua repeats the call as an async op, which runs on the loop. A spawn or send
+near the end of a loop step's slice gets `OFF_LOOP` too (YIELD_MARGIN below).
 """
 from __future__ import annotations
 
+import time
 from importlib import resources
 from typing import Any
 
@@ -137,10 +139,25 @@ def _ops() -> dict[str, Any]:
             "lookup": lookup, "unregister": unregister}
 
 
-def _plain_args(fn):
+# A loop of spawns or sends (the official mass-spawn example spawns 10 000 processes
+# in one loop) would hold the event loop until the hook stops the step, which ends a
+# process that already did something. So when its step on the loop is this close to the
+# end of its slice, such a call goes through the async op instead: one yield, and the
+# process goes on in a fresh step after the loop has served everything else.
+YIELD_MARGIN = 0.005
+YIELDING = frozenset({"spawn", "spawn_with", "send"})
+
+
+def _plain_args(fn, name=""):
     """Host-function form: Lua tables cross as plain data (copied), on the loop only."""
+    yields = name in YIELDING
+
     def host(call, *args):
-        if not call.worker.on_loop:
+        worker = call.worker
+        if not worker.on_loop:
+            return OFF_LOOP
+        if yields and worker.slice_end is not None and \
+                time.monotonic() > worker.slice_end - YIELD_MARGIN:
             return OFF_LOOP
         return fn(call, *[call.from_lua(a) if not isinstance(a, (str, int, float, bool, type(None)))
                           else a for a in args])
@@ -155,7 +172,7 @@ class ProcessModule(LuaModule):
     lua = resources.files(__package__).joinpath("process.lua").read_text()
 
     def host_functions(self):
-        out = {name: _plain_args(fn) for name, fn in _ops().items()}
+        out = {name: _plain_args(fn, name) for name, fn in _ops().items()}
         out["off_loop"] = lambda call: OFF_LOOP
         return out
 
