@@ -102,6 +102,8 @@ def test_events_between_processes_and_system_stats_and_exit(tmp_path):
             assert st["procs"] == 2
             assert st["subscribe_in_function"] == "Internal"
 
+            # the ticker shares the select with the subscription and process events
+            poll_until(lambda: msgs("hub ticked"), 10, message="the hub's ticker fired")
             r = c.post("/quit", params={"code": "3"})
             assert r.json() == {"ok": True}
         code = proc.wait(20)

@@ -27,6 +27,7 @@ local function main()
             end
         else
             ticks = ticks + 1
+            if ticks == 1 then logger:info("hub ticked") end
         end
     end
 end
