@@ -124,9 +124,15 @@ def resolve_command(entries: list[Entry], name: str) -> str:
         raise ExecError(f"{name}: running a pack or a hub module is not supported by this "
                         "runtime; run a local project's command or use -x NS:ENTRY")
     table = commands(entries)
-    for cmd_name, _, _, entry in table:
+    other = None
+    for cmd_name, _, use_case, entry in table:
         if cmd_name == name:   # Wippy: the first match in registry order runs
-            return entry.id
+            if use_case == "run":
+                return entry.id
+            other = other or (use_case, entry.id)
+    if other:
+        raise ExecError(f"command {name!r} ({other[1]}) has use_case: {other[0]}; `wippy run` "
+                        "runs the commands of use case run")
     raise ExecError(f"unknown command {name!r}{suggest(name, [c[0] for c in table])}; "
                     "`wippy run list` lists the commands")
 

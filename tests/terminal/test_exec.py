@@ -115,7 +115,8 @@ def test_run_list(app):
     assert res.stdout.decode() == (
         "Available commands:\n\n"
         "  greet  Greet someone  (app:greet)\n"
-        "  count  Count input lines  (app:lines)\n\n"
+        "  count  Count input lines  (app:lines)\n"
+        "  selftest  Check the app  [wippy test]  (app:selftest)\n\n"
         "Run with: wippy run <command>\n")
 
 
@@ -142,6 +143,8 @@ def test_a_bare_entry_name_works_with_exec(app):
                "lists the commands"),
     (["-x", "app:greet", "--host", "app:greet"], "Error: app:greet is not a terminal.host "
                                                  "entry"),
+    (["selftest"], "Error: command 'selftest' (app:selftest) has use_case: test; `wippy run` "
+                   "runs the commands of use case run"),
     (["-x", "app:greet", "--watch"], "Error: --watch reloads a serving runtime; it does not "
                                      "combine with -x or a command"),
 ])
