@@ -173,7 +173,8 @@ class SqliteDriver(Publishing, Driver):
         with self.lock:
             if self.writer is None or self.closed:
                 return False
-            self.queued += 1
+            if op.kind != CHECKPOINT_OP:   # the writer holds the loop off itself (holding)
+                self.queued += 1
             self.jobs.put(op)
             writer = self.writer
         writer.notify()
@@ -182,10 +183,12 @@ class SqliteDriver(Publishing, Driver):
     def fast_store(self) -> LoopStore | None:
         """On the loop: its connection, when a statement may run there now. Not while the
         writer thread has anything queued or running: they would contend for the write
-        lock, and an operation must not overtake one queued before it."""
-        if self.queued or self.closed:
+        lock, and an operation must not overtake one queued before it; nor while the
+        writer finishes a checkpoint (Writer._checkpoint)."""
+        store = self.store
+        if store is None or self.queued or self.closed or self.writer.holding:
             return None
-        return self.store
+        return store
 
     def claimed(self, q: SqliteQueue, n: int) -> None:
         """On the loop: `n` rows of `q` were claimed on the loop's connection."""

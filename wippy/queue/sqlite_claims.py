@@ -4,7 +4,6 @@ one way subscriptions reach the store (claims, acks, giving rows back)."""
 from __future__ import annotations
 
 import asyncio
-import json
 from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -13,7 +12,8 @@ from ..errors import WippyError
 from .driver import Subscription
 from .errors import queue_closed
 from .message import Delivery, Message
-from .sqlite_store import ACK_OP, CLAIM_OP, RELEASE_OP, Op, decode_body, now_ms
+from .sqlite_store import (ACK_OP, CLAIM_OP, RELEASE_OP, Op, decode_body, decode_headers,
+                           now_ms)
 
 if TYPE_CHECKING:  # pragma: no cover
     from .sqlite import SqliteDriver
@@ -213,8 +213,8 @@ class SqliteSubscription(Subscription):
                 self.claims.release(Receipt(row[0], self))
             return
         for row_id, msg_id, body, headers, attempts, last_error, _ in rows:
-            message = Message(msg_id, decode_body(body), json.loads(headers) if headers else {},
-                              attempts, last_error)
+            message = Message(msg_id, decode_body(body), decode_headers(headers), attempts,
+                              last_error)
             self.outstanding += 1
             self.hand(Delivery(message, Receipt(row_id, self)))
 

@@ -183,6 +183,7 @@ class Writer(threading.Thread):
         self.commit_lock = commit_lock
         self.finished: asyncio.Future = loop.create_future()
         self.commits = 0
+        self.holding = False     # checkpointing: the loop must not start a write (_checkpoint)
 
     def notify(self) -> None:
         """Nothing to do: this thread blocks on the job queue itself."""
@@ -201,11 +202,8 @@ class Writer(threading.Thread):
                 stopping = any(op.kind == STOP for op in batch)
                 if work:
                     self._run_batch(work)
-                checkpoints = [op for op in batch if op.kind == CHECKPOINT_OP]
-                if checkpoints:
-                    if not stopping:   # stopping: the TRUNCATE below does it
-                        self._checkpoint()
-                    self.after_commit([(op, None, None) for op in checkpoints])
+                if not stopping and len(work) != len(batch):   # stopping: TRUNCATE below
+                    self._checkpoint()
             try:
                 self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             except sqlite3.Error:
@@ -216,13 +214,19 @@ class Writer(threading.Thread):
 
     def _checkpoint(self) -> None:
         """Asked for by the loop's connection, which never checkpoints itself (sqlite_loop.py).
-        The request counts as queued work, so the loop does not write meanwhile: the
-        checkpoint completes and the next commit starts the WAL from its beginning (one
-        that never completes, racing new frames, would let the WAL grow for ever)."""
+        Two passes. The first copies most of the WAL while the loop keeps committing. A
+        checkpoint that races new frames never completes, and only a complete one lets the
+        next commit start the WAL from its beginning (else the WAL grows for ever); so for
+        the second, short pass `holding` is set, and the loop starts no write meanwhile
+        (the driver's fast_store(); its writes come here, queued behind the pass)."""
         try:
+            self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            self.holding = True
             self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
         except sqlite3.Error as exc:
             log.warning("queue checkpoint failed", extra={"fields": {"error": str(exc)}})
+        finally:
+            self.holding = False
 
     def _finish(self, _: Any) -> None:
         if not self.finished.done():
@@ -308,7 +312,23 @@ def json_default(value: Any) -> Any:
 # Made once: json.dumps() with any non-default option builds a new encoder per call.
 _encode_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"),
                                 default=json_default).encode
-encode_headers = json.JSONEncoder(separators=(",", ":"), default=json_default).encode
+_encode_headers = json.JSONEncoder(separators=(",", ":"), default=json_default).encode
+_decode_json = json.JSONDecoder().decode
+
+
+def encode_headers(headers: dict) -> str:
+    """Compact JSON. Most messages carry only the `timestamp` header new_message() adds:
+    that one is formatted directly, as the encoder would (its per-call set-up is most of
+    the cost of so small an object)."""
+    if len(headers) == 1:
+        ts = headers.get("timestamp")
+        if type(ts) is int:
+            return f'{{"timestamp":{ts}}}'
+    return _encode_headers(headers)
+
+
+def decode_headers(raw: str | None) -> dict:
+    return _decode_json(raw) if raw else {}
 
 
 def encode_body(body: Any) -> bytes:
@@ -321,7 +341,7 @@ def encode_body(body: Any) -> bytes:
 def decode_body(raw: bytes) -> Any:
     if raw[:1] == b"b":
         return bytes(raw[1:])
-    return json.loads(raw[1:])
+    return _decode_json(raw[1:].decode())   # always UTF-8 (encode_body)
 
 
 def read_counts(conn: sqlite3.Connection) -> dict[str, dict[str, int]]:
