@@ -87,7 +87,7 @@ def test_a_function_behind_http_spawns_sends_and_execs(tmp_path):
         r = httpx.get(wippy.url + "/spawn", timeout=10)
         assert r.status_code == 200, r.text
         assert r.json() == {"doubled": 42, "echo_is_pid": True, "sent": True,
-                            "monitored_err": "Invalid", "timer": True}
+                            "monitored_err": "Invalid", "timer": True, "pid_is_own": True}
     finally:
         wippy.signal(signal.SIGTERM)
         try:

@@ -1,5 +1,6 @@
--- A function may spawn processes, send to them and exec one; it has no PID and no
--- mailbox, so replies come back through a process (here: exec's result).
+-- A function may spawn processes, send to them and exec one. It is no process (it
+-- cannot monitor), but asking for process.pid() gives it a PID of its own
+-- (wippy/process/frame.py).
 local http = require("http")
 local time = require("time")
 
@@ -12,7 +13,7 @@ local function handler()
     local _, mon = process.spawn_monitored("app:echo", "app:processes")
     -- a timer and channels work in a function too
     local r = channel.select{time.after("5ms"):case_receive(), channel.new():case_receive()}
-    res:write_json({doubled = doubled, pid = process.pid(), echo_is_pid = echo:sub(1, 1) == "{",
+    res:write_json({doubled = doubled, pid_is_own = process.pid():find("{app:spawn_from_function|", 1, true) == 1, echo_is_pid = echo:sub(1, 1) == "{",
                     sent = sent, monitored_err = mon and mon:kind(), timer = r.ok})
 end
 
