@@ -17,9 +17,10 @@ Rules (tests/queue/test_driver_contract.py checks each of them for every driver)
    raises `TimeoutError` at the deadline instead (the caller's own time ran out).
    On a `durable` driver it returns only once the message is stored (committed).
    `try_publish_durable(name, message)` (any thread, never blocks) returns
-   False when full, True when the message is as safe as it will get (memory),
-   or a loop future that a durable driver resolves once the message is stored
-   (or fails, e.g. retryable Unavailable on a full disk). Callers who answer
+   False when full, True when the message is as safe as it will get (memory;
+   or a durable driver that stored it on the spot, e.g. sqlite committing on
+   the loop), or a loop future that a durable driver resolves once the message
+   is stored (or fails, e.g. retryable Unavailable on a full disk). Callers who answer
    "accepted" to someone (Lua's `queue.publish`) wait for that future.
 4. `subscribe(name, prefetch, ...)` attaches a consumer. `Subscription.receive()`
    waits for the next ready message and returns a `Delivery`. Several
