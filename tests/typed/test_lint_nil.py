@@ -109,6 +109,15 @@ end''',
     if x then print(1) else return end
     return x.name
 end''',
+    "a function that never returns": '''function fail(msg: string): never
+    error(msg)
+end
+local function stop(): never error("stop") end
+local function f(x: User?, y: User?)
+    if not x then fail("no x") end
+    if not y then stop() end
+    return x.name .. y.name
+end''',
     "assert": '''local function f(x: User?)
     assert(x, "need a user")
     return x.name
@@ -220,6 +229,11 @@ local function f(flag: boolean)
     local user: User?, err = get()
     if err and flag then return end
     return user.name
+end''',
+    "a function that may return": '''local function warn(msg: string): never? print(msg) end
+local function f(x: User?)
+    if not x then warn("no x") end
+    return x.name
 end''',
     "assigned nil": '''local function f()
     local x: User? = nil

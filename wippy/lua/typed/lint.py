@@ -68,6 +68,7 @@ class LintParser(CallChecks, FlowChecks, Parser):
         self.decls: list[dict[str, _Decl]] = [{}]
         self.aliases: dict[str, tuple] = {}
         self.globals_set: set[str] = set()
+        self.never_globals: set[str] = set()   # `function fail(msg): never` (lint_flow.py)
         self.global_reads: list = []
         self.known = SANDBOX_GLOBALS | modules
         self.modules = modules
@@ -200,11 +201,16 @@ class LintParser(CallChecks, FlowChecks, Parser):
 
     def _statement(self) -> None:
         t = self.tok
+        global_function = None
         if t.is_("function") and self.peek().kind == NAME and not self.lookup(
                 self.peek().value)[0]:
             self.globals_set.add(self.peek().value)
+            if self.peek(2).is_("("):
+                global_function = self.peek().value
         local_function = self.peek(2) if t.is_("local") and self.peek().is_("function") else None
         super()._statement()
+        if global_function is not None and self.last_sig is not None and self.last_sig.never:
+            self.never_globals.add(global_function)
         if local_function is not None:
             decl = self._find_decl(local_function.value)
             if decl is not None:

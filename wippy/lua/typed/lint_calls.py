@@ -21,10 +21,12 @@ from .lint_modules import bad_duration, is_duration_type, literal_verdict, signa
 
 
 class Signature:
-    __slots__ = ("name", "params", "vararg", "span")
+    __slots__ = ("name", "params", "vararg", "span", "never")
 
-    def __init__(self, name: str, params: list, vararg: bool, span: tuple[int, int]):
+    def __init__(self, name: str, params: list, vararg: bool, span: tuple[int, int],
+                 never: bool = False):
         self.name, self.params, self.vararg, self.span = name, params, vararg, span
+        self.never = never      # declared `: never`: a call to it does not return
 
 
 class CallChecks:
@@ -45,27 +47,33 @@ class CallChecks:
             super().funcbody(t, method)
         finally:
             self._sig_stack.pop()
-        self.last_sig = Signature("", params, self._has_vararg(start), (start, self.pos))
+        vararg, close = self._param_list(start)
+        never = close is not None and self.toks[close + 1].is_(":") \
+            and self.toks[close + 2].kind == NAME and self.toks[close + 2].value == "never" \
+            and not (self.toks[close + 3].is_("?") or self.toks[close + 3].is_("|"))
+        self.last_sig = Signature("", params, vararg, (start, self.pos), never)
 
     def declare_param(self, name: str, typ) -> None:
         if self._sig_stack and name != "self":
             self._sig_stack[-1].append((name, typ))
 
-    def _has_vararg(self, pos: int) -> bool:
-        depth = 0
+    def _param_list(self, pos: int) -> tuple[bool, int | None]:
+        """(whether the parameters end in `...`, the index of their closing `)`)."""
+        depth, vararg = 0, False
         if self.toks[pos].is_("<"):      # generic parameters first
             while pos < len(self.toks) and not self.toks[pos].is_("("):
                 pos += 1
-        for tok in self.toks[pos:]:
+        for i in range(pos, len(self.toks) - 3):
+            tok = self.toks[i]
             if tok.is_("("):
                 depth += 1
             elif tok.is_(")"):
                 depth -= 1
                 if depth == 0:
-                    return False
+                    return vararg, i
             elif tok.is_("...") and depth == 1:
-                return True
-        return False
+                vararg = True
+        return vararg, None
 
     # ------------------------------------------------------------ call sites
     def call_site(self, tok) -> None:

@@ -11,7 +11,8 @@ narrowed declarations per open scope (a block, an `if` branch, the right side of
   same `if` proves when false;
 * after an `if` statement: what holds at the end of every branch that does not end
   in `return`, `break`, `goto` or `error(...)` (the missing `else` counts as a
-  branch where all the conditions were false): `if not x then return end`;
+  branch where all the conditions were false): `if not x then return end`; a call
+  statement of a function declared `: never` in the chunk ends a branch as well;
 * `a and b`, `a or b`: b sees what a proves when true (and) or false (or);
 * `assert(c, ...)` as a statement: what c proves, for the rest of the block;
 * `x!`, `(x or d)`, `(x)`: not a bare name, so never reported;
@@ -162,7 +163,8 @@ class FlowChecks:
                 self.accept(";")
                 self._terminated = True
                 return
-            stops = t.is_("break") or t.is_("goto") or self._is_error_call(t)
+            stops = t.is_("break") or t.is_("goto") or self._is_error_call(t) \
+                or self._is_never_call(t)
             self.statement()
             self._terminated = stops
 
@@ -170,6 +172,15 @@ class FlowChecks:
         nxt = self.peek()
         return t.kind == NAME and t.value == "error" and (nxt.is_("(") or nxt.kind == STRING) \
             and self._find_decl("error") is None
+
+    def _is_never_call(self, t) -> bool:
+        """A call statement of a function declared `: never` (`fail("...")`)."""
+        if t.kind != NAME or not self.peek().is_("("):
+            return False
+        decl = self._find_decl(t.value)
+        if decl is None:
+            return t.value in self.never_globals
+        return decl.sig is not None and decl.sig.never and not decl.assigned
 
     def _statement(self) -> None:
         t = self.tok
