@@ -6,7 +6,12 @@ again and again and an app answers it through the exchange's whole-response path
 (`take_body` + `respond`), as endpoints do. Each request also pays one asyncio task and
 one loop turn, as on a real server. Prints the median of 5 runs of 50 000 requests.
 
-    python bench/protocol_cpu.py [post|get]
+    python bench/protocol_cpu.py [post|get] [off|metrics|access]
+
+`metrics`: the server counts requests for /metrics (wippy/ops/http_observer.py) and the
+app labels each with its route, as wippy/http/app.py does with Prometheus on; `access`:
+that plus an access log line per request, written to /dev/null. `off` runs on the code
+before those existed too (PYTHONPATH=<old tree>).
 """
 from __future__ import annotations
 
@@ -44,15 +49,36 @@ class Transport:
 
 async def app(scope, receive, send) -> None:
     fast = scope["wippy.fast"]
+    if LABELLED:
+        fast.route = ROUTES.get(app, "")     # what HttpApp does when observed
     fast.take_body()
     fast.respond(202, [(b"content-type", b"application/json")], b'{"status":"queued"}')
 
 
-async def run(request: bytes, n: int) -> float:
+LABELLED = False
+ROUTES: dict = {}
+
+
+def edge_for(mode: str) -> Edge:
+    global LABELLED
+    if mode == "off":
+        return Edge()
+    import logging
+    import os
+    from wippy.logs import setup_logging
+    from wippy.ops.http_observer import HttpObserver, HttpSeries
+    setup_logging(stream=open(os.devnull, "w"))
+    LABELLED = True
+    ROUTES[app] = "/tasks"
+    logging.getLogger().setLevel(logging.INFO)
+    return Edge(observer=HttpObserver("bench:server", HttpSeries(), mode == "access"))
+
+
+async def run(request: bytes, n: int, mode: str = "off") -> float:
     state = SimpleNamespace(connections=set(), tasks=set(), total_requests=0,
                             default_headers=[(b"date", b"Sat, 05 Dec 2026 10:00:00 GMT")])
     config = SimpleNamespace(loaded=True, loaded_app=app, timeout_keep_alive=75.0)
-    conn = protocol_class(Edge())(config, state, None)
+    conn = protocol_class(edge_for(mode))(config, state, None)
     transport = Transport()
     conn.connection_made(transport)
     for _ in range(2000):                    # warm-up
@@ -70,8 +96,9 @@ async def run(request: bytes, n: int) -> float:
 
 def main() -> None:
     kind = sys.argv[1] if len(sys.argv) > 1 else "post"
-    runs = [asyncio.run(run(REQUESTS[kind], 50_000)) for _ in range(5)]
-    print(f"{kind}: {statistics.median(runs):.2f} us of CPU per request "
+    mode = sys.argv[2] if len(sys.argv) > 2 else "off"
+    runs = [asyncio.run(run(REQUESTS[kind], 50_000, mode)) for _ in range(5)]
+    print(f"{kind} {mode}: {statistics.median(runs):.2f} us of CPU per request "
           f"(runs: {', '.join(f'{r:.2f}' for r in runs)})")
 
 

@@ -1,9 +1,11 @@
 """The Prometheus registry of one runtime: application metrics from the Lua `metrics`
-module and runtime series read at scrape time (docs/operations.md, "Metrics").
+module, runtime series read at scrape time, and the HTTP request and Lua call series
+counted on the hot paths (series.py, http_observer.py, lua_series.py; docs/operations.md,
+"Metrics and health").
 
-Scrape-time collection keeps hot paths free of metric work: the supervisor already
-keeps each service's state and start count, so the collector reads `status()` when
-Prometheus asks, instead of counting on every event.
+Scrape-time collection keeps hot paths free of metric work where the runtime keeps the
+counts anyway: the supervisor keeps each service's state and start count, so the
+collector reads `status()` when Prometheus asks, instead of counting on every event.
 """
 from __future__ import annotations
 
@@ -83,9 +85,10 @@ class AppMetrics:
 
 class RuntimeCollector:
     """Series read when Prometheus scrapes, from counts the runtime keeps anyway:
-    supervised services (state, restarts), queues (driver counts, retry and dead-letter
-    counts), consumers (busy workers, acked, nacked) and SQLite databases (queues of the
-    writer and readers, commit groups: Database.stats())."""
+    supervised services (state, restarts), queues (driver counts; published, retry and
+    dead-letter counts), consumers (busy workers, acked, nacked), SQLite databases (queues
+    of the writer and readers, commit groups: Database.stats()) and process hosts
+    (running, spawned, exited)."""
 
     def __init__(self, status: Callable[[], dict[str, dict[str, Any]]],
                  objects: Callable[[], dict[str, Any]] = dict):

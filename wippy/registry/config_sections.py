@@ -2,7 +2,8 @@
 
 Composition sections (`version`, `vars`, `override`, `disable`, `profiles`) are
 handled by project_config.py. `logger.encoding` (console | json) chooses the
-log format and `shutdown.timeout` bounds a graceful stop.
+log format, `logger.access_log` (ours, default true) the line per HTTP request, and
+`shutdown.timeout` bounds a graceful stop.
 `prometheus` (enabled, address) opens the metrics and health listener; `ops` (enabled,
 allow_remote) adds the ops page to it (docs/operations.md, "Ops page"). The other sections
 the Wippy docs define (cluster, otel, ...) configure parts of Go Wippy this
