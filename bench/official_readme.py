@@ -13,8 +13,8 @@ are written for people, so this reads them the way a person would:
 
 Matching is "the same lines in substance": pids are masked; a line matches exactly,
 or loosely: every number treated as "some number" (counts, durations and sizes depend
-on timing), or the same words in another order (lists made from Lua tables come out
-in hash order). Each expected line is consumed by one output line.
+on timing), a Lua error's `file:line: ` position prefix dropped, or the same words in
+another order (lists made from Lua tables come out in hash order). Each expected line is consumed by one output line.
 """
 from __future__ import annotations
 
@@ -136,8 +136,14 @@ def _mask(s: str) -> str:
     return re.sub(r"\s+", " ", PID.sub("<pid>", s)).strip()
 
 
+# Lua's where-prefix on a raised string error ("src/worker.lua:19: ", or "app:worker:19: "
+# with Go Wippy's entry-named chunks): Go Wippy adds one too, but some READMEs show the
+# message without it, so a loose match drops it.
+WHERE = re.compile(r"(?:[\w./-]+\.lua|[\w.-]+:[\w.-]+):\d+: ")
+
+
 def _loose(s: str) -> str:
-    return NUMBER.sub("<n>", s)
+    return NUMBER.sub("<n>", WHERE.sub("", s))
 
 
 def _fields_text(text: str) -> dict | None:
