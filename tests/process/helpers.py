@@ -11,15 +11,19 @@ from wippy.process.node import node_of
 
 @contextlib.asynccontextmanager
 async def processes(defs: dict[str, str], modules=("time",), mailbox_size: int = 1024,
-                    stop_timeout: float = 2.0, max_processes: int = 100_000):
+                    stop_timeout: float = 2.0, max_processes: int = 100_000,
+                    off_loop: tuple[str, ...] = ()):
     """defs: entry id -> Lua source exporting `main`. Yields (engine, host, run) where
-    run(source) calls a function entry once."""
+    run(source) calls a function entry once. Entries in `off_loop` run on worker threads
+    from the start (no 20 ms wall-clock slice on the loop: a test about something else
+    then does not depend on how the OS schedules a loaded machine)."""
     objects: dict[str, Any] = {}
     engine = LuaEngine(objects, workers=1)
     await engine.start()
     node = node_of(objects)
     for eid, src in defs.items():
-        fdef = engine.define(eid, src, "main", list(modules), budget=365 * 24 * 3600.0)
+        fdef = engine.define(eid, src, "main", list(modules), budget=365 * 24 * 3600.0,
+                             inline=eid not in off_loop)
         objects[eid] = node.defs[eid] = fdef
     host = ProcessHost("app:processes", engine, node, objects, mailbox_size=mailbox_size,
                        stop_timeout=stop_timeout, max_processes=max_processes)

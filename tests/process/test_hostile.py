@@ -112,7 +112,12 @@ def test_huge_self_messages_fail_with_invalid_and_the_process_goes_on():
                 full = full and full:kind(), got = #first:payload():data()}
     end}'''
     async def main():
-        async with processes({**DEFS, "app:big": big, "app:asker": ASKER}) as (e, host, call):
+        # About message limits, not preemption: on the loop, ~280 sends of 60 KB fill
+        # steps up to the 20 ms wall-clock slice, and on a loaded machine the OS can
+        # deschedule the loop past it (the process is then stopped: it already sent).
+        # On a worker thread a step may run 5 s, so the outcome is the same every run.
+        async with processes({**DEFS, "app:big": big, "app:asker": ASKER},
+                             off_loop=("app:big",)) as (e, host, call):
             r = await asyncio.wait_for(host.spawn_entry("app:big", []).done, 10)
             assert r.error is None, r.error
             out = r.values[0]
