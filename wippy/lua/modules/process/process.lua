@@ -153,17 +153,27 @@ return function(host, lib)
 
     M.event = {CANCEL = "CANCEL", EXIT = "EXIT", LINK_DOWN = "LINK_DOWN"}
 
+    -- Only LOCAL names exist on a standalone node: a cluster scope is refused, never
+    -- taken for LOCAL (unregister's scope must match the one the name was registered in).
+    local function cluster_scope(scope, fname)
+        if scope ~= nil and scope ~= 0 then
+            return lib.error("Invalid", "registry." .. fname .. ": only LOCAL names exist on a "
+                .. "standalone node (no cluster)", false)
+        end
+    end
     M.registry = {
         LOCAL = 0, EVENTUAL = 1, CONSISTENT = 2, STRONG = 3,
         register = function(name, pid, scope)
-            if scope ~= nil and scope ~= 0 then
-                return nil, lib.error("Invalid", "registry.register: only LOCAL names exist on a "
-                    .. "standalone node (no cluster)", false)
-            end
+            local err = cluster_scope(scope, "register")
+            if err then return nil, err end
             return call("register", name, pid)
         end,
         lookup = function(name) return call("lookup", name) end,
-        unregister = function(name) return call("unregister", name) end,
+        unregister = function(name, scope)
+            local err = cluster_scope(scope, "unregister")
+            if err then return nil, err end
+            return call("unregister", name)
+        end,
     }
 
     ------------------------------------------------------------ spawn builder
