@@ -10,6 +10,7 @@ local function run_once()
     runs = runs + 1
     if runs == 3 then error("run 3 fails on purpose") end   -- a crash of the body
     logger:info("cleanup ran", {run = runs, at_ms = time.now():unix_nano() // 1000000})
+    if runs == 5 then time.sleep("150ms") end   -- a slow run: run 6 still comes on the grid
 end
 
 local function main(interval)
