@@ -61,6 +61,7 @@ def test_max_size_rejects_new_keys_but_updates_and_expired_room_are_fine():
     with pytest.raises(WippyError) as info:
         s.set("k3", 3)
     assert info.value.kind == UNAVAILABLE and "app:cache is full (3 entries)" in info.value.message
+    assert info.value.retryable is True     # as Go Wippy's ErrStoreFull: room comes back
     s.set("k1", "updated")                 # an existing key is not a new entry
     assert s.get("k1") == "updated"
     clock.t += 5                            # k0 expires: its room is reused at once

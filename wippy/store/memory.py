@@ -99,9 +99,11 @@ class MemoryStore(Store):
         if current is None and len(self._data) >= self.max_size:
             self._purge(now)
             if len(self._data) >= self.max_size:
+                # Retryable as Go Wippy's ErrStoreFull is (the docs are silent): room
+                # comes back as keys expire or are deleted.
                 raise StoreError(f"store {self.entry_id} is full ({self.max_size} entries): "
                                  "new keys are rejected until keys are deleted or expire",
-                                 UNAVAILABLE, retryable=False)
+                                 UNAVAILABLE, retryable=True)
         version = str(next(self._versions))
         expires = now + ttl if ttl else 0.0
         self._data[key] = (blob, expires, version)
