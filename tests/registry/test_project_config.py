@@ -228,3 +228,33 @@ def test_disable_namespaces_and_entries(tmp_path):
     entries = load_entries([tmp_path / "src"])
     project = _load(tmp_path, "disable:\n  namespaces: ['legacy.**']\n  entries: ['app:debug_*']\n")
     assert [e.id for e in apply_disable(entries, project.disable)] == ["app:keep"]
+
+
+# The precedence table of docs/configuration.md, one row per set of layers present: the
+# highest layer present wins, for an entry field and for a config value alike.
+LAYERS = ["entry", "file", "local", "profile", "o"]
+
+
+@pytest.mark.parametrize("present", [LAYERS[:n] for n in range(1, 6)]
+                         + [["entry", "file", "o"], ["entry", "profile"], ["entry", "local"],
+                            ["entry", "o"], ["entry", "file", "profile"]])
+def test_precedence_table(tmp_path, present):
+    entries = _entries(tmp_path)
+    write(tmp_path / "base.yaml",
+          ("override: {app:gateway:addr: ':file'}\nvars: {v: file}\n" if "file" in present
+           else "vars: {}\n") + "profiles:\n  p:\n" +
+          ("    override: {app:gateway:addr: ':profile'}\n    vars: {v: profile}\n"
+           if "profile" in present else "    vars: {}\n"))
+    write(tmp_path / "local.yaml", "override: {app:gateway:addr: ':local'}\nvars: {v: local}\n"
+          if "local" in present else "{}\n")
+    project = load_project_config(["base.yaml", "local.yaml"], ["p"],
+                                  ["vars.v=set"] if "o" in present else [], cwd=tmp_path,
+                                  environ={})
+    apply_override_items(entries, project.overrides)
+    apply_overrides(entries, ["app:gateway:addr=:o"] if "o" in present else [])
+    top = present[-1]
+    assert {e.id: e for e in entries}["app:gateway"].data["addr"] == (
+        ":8080" if top == "entry" else f":{top}")       # ":8080" is what APP writes
+    # Config values: files left to right < profiles < --set (the entry has no say here).
+    want = {"entry": None, "o": "set"}.get(present[-1], present[-1])
+    assert project.config["vars"].get("v") == want
