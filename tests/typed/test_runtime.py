@@ -138,6 +138,29 @@ def test_reflection():
     assert got["tostring"] == "User Scores"
 
 
+def test_subtyping_follows_the_documented_variance_rules():
+    # types.md "Variance Rules": readonly field covariant, mutable field invariant,
+    # function parameter contravariant, function return covariant.
+    src = """
+type RoI = {read x: integer}
+type RoN = {read x: number}
+type WoI = {write x: integer}
+type WoN = {write x: number}
+type MI = {x: integer}
+type MN = {x: number}
+type MNY = {x: number, y: string}
+type NtoI = (number) -> integer
+type ItoN = (integer) -> number
+return {main = function()
+    return {RoI <= RoN, RoN <= RoI, MI <= MN, MN <= MI, MNY <= MN, WoN <= WoI, WoI <= WoN,
+            NtoI <= ItoN, ItoN <= NtoI, NtoI < ItoN, RoI == MI, MN == MN}
+end}"""
+    r = asyncio.run(run_lua(src))
+    assert not r.raised, r.error
+    assert r.values[0] == [True, False, False, False, True, True, False,
+                           True, False, True, False, True]
+
+
 def test_type_values_expose_nothing_and_are_read_only():
     got = values("""
         local n = 0

@@ -28,8 +28,9 @@ def type_code(t: tuple) -> str:
     if tag == "map":
         return f"{RUNTIME}.map({type_code(t[1])}, {type_code(t[2])})"
     if tag == "record":
-        fields = ", ".join(f'{{"{key}", {type_code(ft)}, {"true" if opt else "false"}}}'
-                           for key, opt, ft in t[1])
+        fields = ", ".join(f'{{"{key}", {type_code(ft)}, {"true" if opt else "false"}'
+                           + (f', "{access}"}}' if access else "}")
+                           for key, opt, ft, access in t[1])
         extra = f", {type_code(t[2][0])}, {type_code(t[2][1])}" if t[2] else ""
         return f"{RUNTIME}.record({{{fields}}}{extra})"
     if tag == "func":

@@ -113,11 +113,14 @@ function same(a, b, depth)
         if #x.fields ~= #y.fields then return false end
         for i = 1, #x.fields do
             local f, g = x.fields[i], y.by_name[x.fields[i][1]]
-            if g == nil or f[3] ~= g[3] or not same(f[2], g[2], depth + 1) then return false end
+            if g == nil or f[3] ~= g[3] or f[4] ~= g[4] or not same(f[2], g[2], depth + 1) then
+                return false
+            end
         end
         return true
     end
     if k == "function" then
+        if x.params == nil or y.params == nil then return x.params == y.params end  -- `function`
         if #x.params ~= #y.params then return false end
         for i = 1, #x.params do
             if not same(x.params[i], y.params[i], depth + 1) then return false end
@@ -153,17 +156,33 @@ function sub(a, b, depth)
         end
         return false
     end
+    -- Variance as en/lua/types.md states it: a readonly field of the supertype is
+    -- covariant, a writeonly one contravariant, a mutable one invariant; function
+    -- parameters are contravariant and returns covariant. Extra fields are fine (width).
     if x.kind == "record" and y.kind == "record" then
         for i = 1, #y.fields do
             local g = y.fields[i]
             local f = x.by_name[g[1]]
             if f == nil then
                 if not g[3] then return false end
-            elseif not sub(f[2], g[2], depth + 1) then
-                return false
+            else
+                local ok
+                if g[4] == "read" then ok = sub(f[2], g[2], depth + 1)
+                elseif g[4] == "write" then ok = sub(g[2], f[2], depth + 1)
+                else ok = sub(f[2], g[2], depth + 1) and sub(g[2], f[2], depth + 1) end
+                if not ok then return false end
             end
         end
         return true
+    end
+    if x.kind == "function" and y.kind == "function" then
+        if y.params == nil then return true end            -- every function type <= `function`
+        if x.params == nil or #x.params ~= #y.params then return false end
+        for i = 1, #x.params do
+            if not sub(y.params[i], x.params[i], depth + 1) then return false end
+        end
+        if x.ret == nil or y.ret == nil then return y.ret == nil end
+        return sub(x.ret, y.ret, depth + 1)
     end
     if x.kind == y.kind and (x.kind == "array") then return sub(x.elem, y.elem, depth + 1) end
     if x.kind == y.kind and (x.kind == "map") then

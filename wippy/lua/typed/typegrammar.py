@@ -163,13 +163,14 @@ class TypeParser(Cursor):
                 self.expect(":")
                 indexer = (key, self.type_expr())
             elif self._field_ahead():
+                access = ""   # "read" (covariant), "write" (contravariant), "": mutable
                 if self.tok.value in ("read", "write") and self.peek().kind in (NAME, KEYWORD) \
                         and not self.peek().is_("?"):
-                    self.advance()
+                    access = self.advance().value
                 key = self.advance().value
                 optional = self.accept("?")
                 self.expect(":")
-                fields.append((key, optional, self.type_expr()))
+                fields.append((key, optional, self.type_expr(), access))
             else:
                 if element is not None or fields or indexer:
                     self.error("'}' expected")
