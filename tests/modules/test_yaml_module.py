@@ -98,3 +98,54 @@ def test_encode_round_trips_nested_values():
     assert pyyaml.safe_load(text) == {"server": {"port": 8080, "tags": ["a", "b"],
                                                  "note": "two\nlines", "on": "yes"}}
     assert "    tags:\n        - a\n" in text        # 4-space indents, lists indented (yaml.v3)
+
+
+BIG = "\n".join(f"k{i}: [{i}, v{i}]" for i in range(150_000))   # ~600k nodes, seconds to decode
+
+
+def test_a_huge_document_stops_at_the_calls_budget(caplog):
+    import asyncio
+    import time
+
+    from tests.lua_helpers import run_lua
+
+    src = ("local yaml = require('yaml')\n"
+           "return {main = function(text) local v, err = yaml.decode(text)\n"
+           "  return v == nil, err and err:kind(), err and err:message() end}")
+
+    async def go():
+        t0 = time.monotonic()
+        result = await run_lua(src, modules=M, args=(BIG,), budget=0.3)
+        return result, time.monotonic() - t0
+
+    result, took = asyncio.run(go())
+    # Either the decode returned its error in time or the engine stopped the call at its
+    # budget; what must not happen is a decode running on past it (the engine abandons a
+    # worker HARD_GRACE = 2 s after the deadline, and the decode alone takes seconds).
+    assert took < 1.5, took
+    assert not any("stuck" in r.getMessage() for r in caplog.records)
+    if not result.raised:
+        assert result.values[:2] == [True, "Internal"]
+        assert "time budget ran out" in result.values[2]
+
+
+def test_node_count_and_deadline_bound_composition_in_both_loaders():
+    import time
+
+    from wippy.lua.modules.yaml import codec
+    for loader in (codec.SafeLoader, codec.Loader):
+        with pytest.raises(codec.YamlError, match="more than 1,000 values"):
+            codec.decode(BIG, max_nodes=1_000, loader_class=loader)
+        t0 = time.monotonic()
+        with pytest.raises(codec.YamlError, match="time budget ran out"):
+            codec.decode(BIG, deadline=t0 + 0.05, loader_class=loader)
+        assert time.monotonic() - t0 < 0.5
+        assert codec.decode("a: &x [1, 2]\nb: *x",
+                            loader_class=loader) == {"a": [1, 2], "b": [1, 2]}
+
+
+def test_libyaml_syntax_errors_read_like_yaml_v3():
+    # yaml.v3 is a port of libyaml: its messages are libyaml's.
+    value, err = values('return yaml.decode("a: b: c")', modules=M)
+    assert value is None and "mapping values are not allowed in this context" in err.message
+    assert "line 1, column 5" in err.message

@@ -4,6 +4,11 @@ Decoding is safe: only plain data is constructed (no tags that build objects;
 `!!python/...` and unknown tags are errors), and alias expansion is bounded: a
 document whose aliases would expand past MAX_NODES values, or that refers to
 itself, is refused before anything is built (the "billion laughs" bomb).
+Huge documents are bounded too: composing stops past MAX_NODES nodes, and composing
+and building check the call's deadline every few hundred nodes, so a decode never
+runs on in a worker thread after its call has timed out. The scanner and parser are
+libyaml's when PyYAML has it (several times faster than the pure-Python ones); nodes
+are composed in Python, one by one, so the checks can run between them.
 Scalars resolve as yaml.v3 does into an untyped value: `true`/`false` (any of three
 casings) are booleans but `yes`/`no`/`on`/`off` stay strings; `0x`, `0o`, `0b` and
 leading-zero octal integers; timestamps stay strings.
@@ -15,11 +20,18 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any
+import time
+from typing import Any, Callable
 
 import yaml
 
+try:
+    from yaml.cyaml import CParser as _Parser   # libyaml: scanner and parser in C
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    _Parser = None
+
 MAX_NODES = 1_000_000
+CHECK_EVERY = 256          # nodes between two looks at the clock
 _INT64 = 1 << 63
 
 
@@ -81,8 +93,36 @@ for _tag, _fn in (("int", _Constructor.construct_yaml_int),
     _Constructor.add_constructor(f"tag:yaml.org,2002:{_tag}", _fn)
 
 
+class _Bounded(yaml.composer.Composer, _Constructor):
+    """Counts composed nodes against `max_nodes` and looks at the clock every
+    CHECK_EVERY nodes, composed or built, against `deadline`."""
+    max_nodes = MAX_NODES
+    deadline: float | None = None
+    clock: Callable[[], float] = staticmethod(time.monotonic)
+    _composed = 0
+    _built = 0
+
+    def _check_time(self) -> None:
+        if self.deadline is not None and self.clock() > self.deadline:
+            raise YamlError("the call's time budget ran out while decoding")
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self._composed += 1
+        if self._composed > self.max_nodes:
+            raise YamlError(f"document has more than {self.max_nodes:,} values")
+        if not self._composed % CHECK_EVERY:
+            self._check_time()
+        return super().compose_node(parent, index)
+
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        self._built += 1
+        if not self._built % CHECK_EVERY:
+            self._check_time()
+        return super().construct_object(node, deep)
+
+
 class SafeLoader(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser,
-                 yaml.composer.Composer, _Constructor, _Resolver):
+                 _Bounded, _Resolver):
     def __init__(self, stream: str) -> None:
         yaml.reader.Reader.__init__(self, stream)
         yaml.scanner.Scanner.__init__(self)
@@ -90,6 +130,22 @@ class SafeLoader(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser,
         yaml.composer.Composer.__init__(self)
         _Constructor.__init__(self)
         _Resolver.__init__(self)
+
+
+if _Parser is not None:
+    # The Python composer comes first in the MRO, so nodes are composed by
+    # _Bounded.compose_node from libyaml's events (CParser composes in C otherwise,
+    # all at once).
+    class CSafeLoader(_Bounded, _Parser, _Resolver):     # type: ignore[valid-type, misc]
+        def __init__(self, stream: str) -> None:
+            _Parser.__init__(self, stream)
+            yaml.composer.Composer.__init__(self)
+            _Constructor.__init__(self)
+            _Resolver.__init__(self)
+
+    Loader: type = CSafeLoader
+else:  # pragma: no cover
+    Loader = SafeLoader
 
 
 def _expanded_size(root: yaml.Node) -> int:
@@ -121,8 +177,12 @@ def _expanded_size(root: yaml.Node) -> int:
     return sizes[id(root)]
 
 
-def decode(text: str) -> Any:
-    loader = SafeLoader(text)
+def decode(text: str, deadline: float | None = None, max_nodes: int = MAX_NODES,
+           loader_class: type | None = None) -> Any:
+    """The first document of `text` as plain data; YamlError when it cannot be, when it
+    holds more than `max_nodes` nodes, or when time.monotonic() passes `deadline`."""
+    loader = (loader_class or Loader)(text)
+    loader.deadline, loader.max_nodes = deadline, max_nodes
     try:
         if not loader.check_node():        # no document at all (only comments)
             return None

@@ -61,7 +61,7 @@ class YamlModule(LuaModule):
             if not text:
                 raise _invalid("empty string is not valid YAML")
             try:
-                value = codec.decode(text)
+                value = codec.decode(text, call.deadline)
             except codec.YamlError as exc:
                 raise WippyError(f"yaml decode failed: {exc}", INTERNAL, retryable=False) from None
             try:
