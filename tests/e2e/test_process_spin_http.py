@@ -51,7 +51,10 @@ def test_a_spinning_process_does_not_delay_http_and_is_stopped_and_restarted(tmp
                 t0 = time.monotonic()
                 assert client.get("/tasks").status_code == 200
                 worst = max(worst, time.monotonic() - t0)
-        assert worst < 0.2, f"GET /tasks took {worst * 1000:.0f} ms while a process spun"
+        # Starved, a GET would wait out the spin (5 s on the thread, or forever on the
+        # loop); 1 s leaves room for a machine loaded by other work (421 ms seen at a
+        # load average of 8 on 2 cores; ~20 ms when quiet).
+        assert worst < 1.0, f"GET /tasks took {worst * 1000:.0f} ms while a process spun"
         assert "app:spinner ran longer than" in proc.logs      # moved off the event loop
         assert "(app:spinner) failed: a step ran too long without yielding" in proc.logs
     finally:
