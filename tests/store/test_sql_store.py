@@ -1,4 +1,4 @@
-"""store.sql on a real SQLite database file."""
+"""store.sql on a real SQLite database file and on a real PostgreSQL (tests/postgres_server.py)."""
 from __future__ import annotations
 
 import asyncio
@@ -20,11 +20,18 @@ def anyio_backend():
     return "asyncio"
 
 
-@pytest.fixture
-async def db(tmp_path):
-    d = Database("app:db", str(tmp_path / "app.db"))
+@pytest.fixture(params=["sqlite", "postgres"])
+async def db(request, tmp_path):
+    if request.param == "sqlite":
+        d = Database("app:db", str(tmp_path / "app.db"))
+    else:       # the same statements on db.sql.postgres (skipped when it is not installed)
+        from tests.postgres.conftest import connect_args
+        from wippy.sql.postgres import PostgresDatabase
+        server = request.getfixturevalue("postgres_server")
+        d = PostgresDatabase("app:db", connect_args(server,
+                                                    request.getfixturevalue("pg_database")))
     await d.start()
-    await d.execute(CREATE)
+    await d.execute(CREATE if request.param == "sqlite" else CREATE.replace("BLOB", "BYTEA"))
     try:
         yield d
     finally:
@@ -100,7 +107,8 @@ async def test_list_entry_and_put(db):
 
 
 async def test_custom_columns(db):
-    await db.execute("CREATE TABLE cache (id TEXT PRIMARY KEY, payload BLOB NOT NULL, exp BIGINT)")
+    blob = "BYTEA" if type(db).__name__ == "PostgresDatabase" else "BLOB"
+    await db.execute(f"CREATE TABLE cache (id TEXT PRIMARY KEY, payload {blob} NOT NULL, exp BIGINT)")
     s = SqlStore("app:kv", db, "cache", "id", "payload", "exp")
     await s.set("a", [1, 2], 30)
     assert await s.get("a") == [1, 2]

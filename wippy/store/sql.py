@@ -5,7 +5,8 @@ reported with the statement that creates it. Expiry is `expires_at` in Unix
 milliseconds (NULL = never): every read filters on it, so an expired key is invisible
 the moment it expires; the periodic cleanup (`cleanup_interval`, 0 = off) deletes the
 rows. Statements stay within SQL that SQLite and PostgreSQL share (`ON CONFLICT … DO
-UPDATE`, `substr`), with `?` placeholders, what the `db.sql.sqlite` entry takes today.
+UPDATE`, `substr`), with `?` placeholders for `db.sql.sqlite` and `$1`, `$2`, ... for
+`db.sql.postgres`.
 Conditional writes are not supported on SQL stores, as documented.
 """
 from __future__ import annotations
@@ -36,6 +37,12 @@ def _version(blob: bytes) -> str:
     return hashlib.sha256(blob).hexdigest()[:16]
 
 
+def _numbered(sql: str) -> str:
+    """`?` placeholders as `$1`, `$2`, ... (the statements hold no other `?`)."""
+    parts = sql.split("?")
+    return parts[0] + "".join(f"${i}{part}" for i, part in enumerate(parts[1:], 1))
+
+
 class SqlStore(Store):
     sync = False
     backend = "sql"
@@ -62,10 +69,18 @@ class SqlStore(Store):
         self._list = (f"SELECT {k} AS k, {v} AS v FROM {t} WHERE substr({k}, 1, ?) = ? "
                       f"AND {k} > ? AND {alive} ORDER BY {k} LIMIT ?")
         self._cleanup = f"DELETE FROM {t} WHERE {e} IS NOT NULL AND {e} <= ?"
+        if self.postgres:       # PostgreSQL numbers its placeholders: $1, $2, ...
+            for name in ("_get", "_has", "_set", "_delete", "_delete_dead", "_list", "_cleanup"):
+                setattr(self, name, _numbered(getattr(self, name)))
+
+    @property
+    def postgres(self) -> bool:
+        return getattr(self.db, "type", None) == "postgres"
 
     def create_statement(self) -> str:
         return (f"CREATE TABLE {self.table} ({self.key_col} VARCHAR(255) PRIMARY KEY, "
-                f"{self.value_col} BLOB NOT NULL, {self.expire_col} BIGINT)")
+                f"{self.value_col} {'BYTEA' if self.postgres else 'BLOB'} NOT NULL, "
+                f"{self.expire_col} BIGINT)")
 
     # ------------------------------------------------------------ lifecycle
     async def start(self) -> None:
