@@ -109,3 +109,36 @@ def test_missing_arguments_are_invalid():
                                    "send_empty_topic": "Invalid", "set_options": "Invalid",
                                    "bad_host": "Invalid"}
     run(main())
+
+
+def test_a_channel_handed_to_another_process_is_refused_not_emptied():
+    # en/lua/core/channel.md's worker-pool sketch passes channels to process.spawn;
+    # here a channel lives in one call's Lua state and would arrive as an empty table.
+    parent = r'''
+    return {main = function()
+        local work = channel.new(10)
+        local H, out = "app:processes", {}
+        local function kind(_, e) return e and e:kind() or "none" end
+        out.spawn = kind(process.spawn("app:echo", H, work))
+        out.nested = kind(process.spawn_monitored("app:echo", H, {jobs = work}))
+        out.send = kind(process.send(process.pid(), "t", 1, work))
+        out.exec = kind(process.exec("app:ret", H, work))
+        out.builder = kind(process.with_context({}):with_message("m", {c = work})
+            :spawn("app:echo", H))
+        out.plain = kind(process.send(process.pid(), "t", {a = {b = 1}}, "x"))
+        local _, err = process.spawn("app:echo", H, work)
+        out.message = err:message()
+        return out
+    end}'''
+    async def main():
+        async with processes({**DEFS, "app:parent": parent}) as (e, host, call):
+            r = await asyncio.wait_for(host.spawn_entry("app:parent", []).done, 10)
+            assert r.error is None, r.error
+            out = r.values[0]
+            assert out.pop("message") == ("process.spawn: a channel cannot be sent to another "
+                                          "process (channels belong to one call; send messages "
+                                          "instead)")
+            assert out == {"spawn": "Invalid", "nested": "Invalid", "send": "Invalid",
+                           "exec": "Invalid", "builder": "Invalid", "plain": "none"}
+            assert len(host.procs) == 0    # nothing was spawned
+    run(main())

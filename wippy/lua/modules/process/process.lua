@@ -23,6 +23,27 @@ return function(host, lib)
         end
     end
 
+    -- A channel belongs to one call's Lua state: copied as data it would arrive as an
+    -- empty table that never receives. Refused where it is handed over: an argument or
+    -- payload value, or a value of such a table (deeper ones are not searched).
+    local is_channel, next_ = lib.channels.is_channel, next
+    local function channel_in(fname, ...)
+        for i = 1, select("#", ...) do
+            local v = select(i, ...)
+            local found = is_channel(v)
+            if not found and type(v) == "table" then
+                for _, x in next_, v do
+                    if is_channel(x) then found = true break end
+                end
+            end
+            if found then
+                return lib.error("Invalid", "process." .. fname .. ": a channel cannot be sent "
+                    .. "to another process (channels belong to one call; send messages instead)",
+                    false)
+            end
+        end
+    end
+
     ------------------------------------------------------------ messages
     local MSG, PAYLOAD = {}, {}
     local MSG_MT = lib.protect({__index = MSG, __name = "Message"})
@@ -95,7 +116,7 @@ return function(host, lib)
     function M.pid() return (call("pid")) end
     function M.id() return M.pid() or "" end
     function M.send(dest, topic, ...)
-        local err = check_topic(topic, "send")
+        local err = check_topic(topic, "send") or channel_in("send", ...)
         if err then return nil, err end
         local payload = ...
         if select("#", ...) > 1 then payload = {...} end
@@ -107,6 +128,8 @@ return function(host, lib)
             if type(id) ~= "string" or type(host_id) ~= "string" then
                 return nil, lib.error("Invalid", "process.spawn: id and host are required strings", false)
             end
+            local err = channel_in("spawn", ...)
+            if err then return nil, err end
             return call("spawn", id, host_id, mode, {...})
         end
     end
@@ -119,6 +142,8 @@ return function(host, lib)
         if type(id) ~= "string" or type(host_id) ~= "string" then
             return nil, lib.error("Invalid", "process.exec: id and host are required strings", false)
         end
+        local err = channel_in("exec", ...)
+        if err then return nil, err end
         return lib.await("process.exec", id, host_id, {...})
     end
 
@@ -216,6 +241,9 @@ return function(host, lib)
             if type(id) ~= "string" or type(host_id) ~= "string" then
                 return nil, lib.error("Invalid", "spawn: id and host are required strings", false)
             end
+            local err = channel_in("spawn", ...)
+            for _, m in ipairs(b.messages or {}) do err = err or channel_in("spawn", m[2]) end
+            if err then return nil, err end
             return call("spawn_with", id, host_id, mode, {...}, b.name, b.messages, b.context)
         end
     end
