@@ -23,8 +23,15 @@ from the loop. It never blocks the loop:
   every commit, which the progress handler cannot bound. Under those, every
   write goes to the writer thread, where a group shares one fsync.
 * A statement gets FAST_BUDGET of run time here (progress handler); one that
-  runs longer is interrupted, rolled back by SQLite, handed to the writer,
-  and its SQL text goes to the writer from then on.
+  runs longer is interrupted, rolled back, handed to the writer, and its SQL
+  text goes to the writer from then on. Each write is its own explicit
+  transaction whose COMMIT runs with no budget: SQLite also calls the progress
+  handler as a statement ends (it counts VM steps across runs of one cached
+  statement, so a one-row INSERT meets that call every few hundred runs), which
+  for an autocommit statement is after it committed. Interrupted there, an
+  autocommit INSERT would be stored and then stored again by the writer (or
+  reported as Timeout while stored); inside the transaction it is rolled back.
+  tests/sql/test_fastpath_integrity.py holds both cases.
 
 Errors are translated exactly as on the writer (same `run_statement`, same
 authorizer and deadline guard), so kinds and messages do not change.
@@ -134,10 +141,17 @@ class LoopWriter:
         budget = now + FAST_BUDGET
         limit = budget if deadline is None or deadline > budget else deadline
         try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error:
+            self.fallbacks += 1   # the lock is held elsewhere: nothing ran
+            return MISS
+        try:
             result = run_statement(conn, self.guard, Op(EXEC, None, sql, params, limit), 0)
         except sqlite3.Error as exc:
-            if conn.in_transaction:   # never expected in autocommit; never leave one open
-                _rollback_quietly(conn)
+            # Interrupted mid-way, SQLite rolled the transaction back; interrupted as
+            # the statement ended, its change is still pending here. Either way the
+            # ROLLBACK leaves nothing stored, so the writer may run it again.
+            _rollback_quietly(conn)
             primary = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
             if primary in (_BUSY, _LOCKED):
                 self.fallbacks += 1
@@ -147,7 +161,14 @@ class LoopWriter:
                 return MISS
             raise translate(exc, EXEC) from None
         except Exception as exc:
+            _rollback_quietly(conn)
             raise translate(exc, EXEC) from None
+        try:
+            conn.execute("COMMIT")   # no budget (run_statement cleared the deadline)
+        except sqlite3.Error:
+            _rollback_quietly(conn)   # a failed COMMIT stored nothing: the writer retries
+            self.fallbacks += 1
+            return MISS
         self.writes += 1
         self._committed()
         return result
@@ -180,6 +201,8 @@ class LoopWriter:
 
 
 def _rollback_quietly(conn: sqlite3.Connection) -> None:
+    if not conn.in_transaction:
+        return
     try:
         conn.execute("ROLLBACK")
     except sqlite3.Error:

@@ -110,9 +110,31 @@ class WriterThread(ConnectionThread):
         if self.recycle:
             self.recycle_if_old()
         self.busy = True
-        item = self.run_one(op)
+        if op.deadline is not None and not op.solo and (op.kind == EXEC or op.kind == QUERY):
+            item = self._run_in_transaction(op)
+        else:
+            item = self.run_one(op)
         self.busy = False
         self.deliver([item])
+
+    def _run_in_transaction(self, op: Op) -> tuple:
+        """One write with a deadline, in its own transaction committed with no deadline.
+        SQLite also calls the progress handler as a statement ends (fastpath.py), after
+        an autocommit statement committed: past the deadline there, the caller would get
+        Timeout for a change that was stored. In a transaction it is rolled back."""
+        conn = self.conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except Exception as exc:
+            return op.fut, None, translate(exc, op.kind)
+        item = self.run_one(op)
+        if item[2] is None:
+            try:
+                conn.execute("COMMIT")
+            except Exception as exc:
+                item = (op.fut, None, translate(exc, "commit"))
+        self._rollback_quietly()   # after an error (a no-op when nothing is open)
+        return item
 
     def _dead_tx_op(self, op: Op) -> None:
         # The transaction already ended (committed, rolled back, or aborted by SQLite).
@@ -230,11 +252,35 @@ class WriterThread(ConnectionThread):
         if op.fut is not None and op.fut.cancelled():
             return
         self.busy = True
-        item = self.run_one(op)
+        if op.deadline is not None and (kind == EXEC or kind == QUERY):
+            item = self._run_in_savepoint(op)
+        else:
+            item = self.run_one(op)
         self.busy = False
         if item[2] is not None and not conn.in_transaction:
             self._end_tx()   # SQLite ended the transaction itself
         self.deliver([item])
+
+    def _run_in_savepoint(self, op: Op) -> tuple:
+        """A statement with a deadline inside a transaction: past the deadline as it
+        ends (see _run_in_transaction), its change would stay in the transaction while
+        the caller gets Timeout; the savepoint takes it back."""
+        conn = self.conn
+        try:
+            conn.execute(_SAVEPOINT)
+        except Exception as exc:
+            return op.fut, None, translate(exc, op.kind)
+        item = self.run_one(op)
+        try:
+            if item[2] is not None and conn.in_transaction:
+                conn.execute(_ROLLBACK_TO)
+            if conn.in_transaction:
+                conn.execute(_RELEASE)
+        except sqlite3.Error:
+            log.exception("releasing a statement's savepoint failed")
+            self._rollback_quietly()
+            item = (op.fut, None, tx_not_active()) if item[2] is None else item
+        return item
 
     def _checkpoint(self) -> None:
         # PASSIVE never waits for readers or writers, so it cannot stall this thread.

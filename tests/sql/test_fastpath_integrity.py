@@ -1,0 +1,140 @@
+"""The loop fast path stores each write once, and its WAL stays bounded.
+
+Two ways the fast path (wippy/sql/fastpath.py) could break that:
+
+* SQLite also calls the progress handler as a statement ends, after an
+  autocommit statement has committed; SQLite counts VM steps across runs of one
+  cached statement, so a plain one-row INSERT meets that call about once every
+  PROGRESS_STEPS / (steps per run) runs. A handler that says "over budget" there
+  reports SQLITE_INTERRUPT for a row already stored: handed to the writer, the
+  INSERT would be stored twice; past the caller's deadline, the caller would get
+  Timeout for a row that exists.
+* A checkpoint that races the loop's commits never completes, and only a
+  complete one lets the next commit start the WAL from its beginning.
+"""
+import asyncio
+import os
+
+import pytest
+
+from wippy.errors import TIMEOUT, WippyError
+from wippy.sql import Settings, fastpath
+from wippy.sql.connection import PROGRESS_STEPS
+
+pytestmark = pytest.mark.anyio
+
+# More runs than one statement needs to meet the progress handler at its end
+# (a one-row INSERT is a few dozen VM steps, PROGRESS_STEPS between calls).
+RUNS = 3 * PROGRESS_STEPS // 10
+
+
+async def count_per_key(db) -> dict:
+    rows = await db.query("SELECT k, count(*) AS n FROM t GROUP BY k")
+    return {row["k"]: row["n"] for row in rows}
+
+
+async def test_an_insert_over_the_loop_budget_is_stored_once(open_db, monkeypatch):
+    # Every progress-handler call on the loop now finds the budget spent: the ones
+    # at a statement's end come after its autocommit would have committed.
+    monkeypatch.setattr(fastpath, "FAST_BUDGET", 0.0)
+    async with open_db() as db:
+        await db.execute("CREATE TABLE t(k INTEGER)")
+        for k in range(RUNS):
+            assert (await db.execute("INSERT INTO t(k) VALUES (?)", [k]))["rows_affected"] == 1
+        counts = await count_per_key(db)
+        assert {k: n for k, n in counts.items() if n != 1} == {}
+        assert len(counts) == RUNS
+        assert db.stats()["loop_fallbacks"] >= 1   # the budget did run out on the loop
+
+
+async def test_a_unique_insert_over_the_loop_budget_succeeds_once(open_db, monkeypatch):
+    monkeypatch.setattr(fastpath, "FAST_BUDGET", 0.0)
+    async with open_db() as db:
+        await db.execute("CREATE TABLE t(k INTEGER PRIMARY KEY, v TEXT)")
+        failed = []
+        for k in range(RUNS):
+            try:
+                await db.execute("INSERT INTO t(k, v) VALUES (?, 'x')", [k])
+            except WippyError as exc:   # a retry of a stored row: UNIQUE constraint failed
+                failed.append((k, exc.kind))
+        assert failed == []
+        assert await db.query("SELECT count(*) AS n FROM t") == [{"n": RUNS}]
+
+
+@pytest.mark.parametrize("synchronous", ["NORMAL", "FULL"])   # loop and writer thread
+async def test_a_write_that_fails_with_timeout_changed_nothing(open_db, synchronous):
+    async with open_db(settings=Settings(synchronous=synchronous)) as db:
+        await db.execute("CREATE TABLE t(k INTEGER)")
+        loop = asyncio.get_running_loop()
+        ok, timed_out = [], []
+        for k in range(RUNS):
+            try:
+                await db.execute("INSERT INTO t(k) VALUES (?)", [k], deadline=loop.time() - 1)
+                ok.append(k)
+            except WippyError as exc:
+                assert exc.kind == TIMEOUT, exc
+                timed_out.append(k)
+        assert timed_out   # the deadline was checked at least once
+        counts = await count_per_key(db)
+        assert sorted(counts) == ok and set(counts.values()) == {1}
+
+
+def wal_size(path) -> int:
+    wal = f"{path}-wal"
+    return os.path.getsize(wal) if os.path.exists(wal) else 0
+
+
+async def test_the_wal_stays_bounded_under_steady_writes_and_reads(open_db, tmp_path):
+    """20 000 one-row commits, 4 KiB+ of WAL each, while readers keep reading:
+    without checkpoints that complete, the WAL would pass 80 MiB."""
+    path = tmp_path / "app.db"
+    async with open_db() as db:
+        await db.execute("CREATE TABLE t(k INTEGER PRIMARY KEY, v TEXT)")
+        stop = asyncio.Event()
+        reads = 0
+
+        async def reader():
+            nonlocal reads
+            while not stop.is_set():
+                await db.query("SELECT count(*) AS n FROM t")
+                reads += 1
+
+        readers = [asyncio.ensure_future(reader()) for _ in range(2)]
+        peak = 0
+
+        async def writer(first: int) -> None:
+            nonlocal peak
+            for k in range(first, first + 2_500):
+                await db.execute("INSERT INTO t(k, v) VALUES (?, ?)", [k, "x" * 100])
+                if k % 100 == 0:
+                    peak = max(peak, wal_size(path))
+                    await asyncio.sleep(0)   # as a handler between requests
+
+        try:
+            await asyncio.gather(*(writer(i * 2_500) for i in range(8)))
+        finally:
+            stop.set()
+            await asyncio.gather(*readers)
+        peak = max(peak, wal_size(path))
+        stats = db.stats()
+        assert reads > 10 and stats["loop_writes"] > 10_000, (reads, stats)
+        print("WAL peak", peak, stats)
+        assert peak < 16 << 20, (peak, stats)
+
+
+async def test_a_statement_that_fails_with_timeout_in_a_transaction_changed_nothing(open_db):
+    async with open_db() as db:
+        await db.execute("CREATE TABLE t(k INTEGER)")
+        loop = asyncio.get_running_loop()
+        ok = []
+        tx = await db.begin()
+        for k in range(RUNS):
+            try:
+                await tx.execute("INSERT INTO t(k) VALUES (?)", [k], deadline=loop.time() - 1)
+                ok.append(k)
+            except WippyError as exc:
+                assert exc.kind == TIMEOUT, exc
+        await tx.commit()
+        assert len(ok) < RUNS   # the deadline was checked at least once
+        counts = await count_per_key(db)
+        assert sorted(counts) == ok and set(counts.values()) == {1}
