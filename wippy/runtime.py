@@ -2,7 +2,7 @@
 
     entries = load_registry(read_lock("wippy.lock"), overrides)
     async with Runtime(entries) as rt:     # plan -> Lua engine -> build -> supervisor
-        await stop_requested.wait()        # signals are cli.py's business
+        await stop_requested.wait()        # signals are the cli package's business
     # services stopped in reverse order, engine closed
 
 If anything fails halfway through start, everything already started is stopped

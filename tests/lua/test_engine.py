@@ -366,7 +366,7 @@ def test_big_c_calls_never_start_on_the_event_loop():
 
 
 def test_starting_an_engine_leaves_the_interpreter_switch_interval_alone():
-    """The GIL switch interval is a process decision, made by `wippy run` (cli.py)."""
+    """The GIL switch interval is a process decision, made by `wippy run` (cli/__init__.py)."""
     import sys
     before = sys.getswitchinterval()
 

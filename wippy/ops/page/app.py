@@ -30,7 +30,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from ... import cli_queue
+from ...cli import queue as cli_queue
 from ...logs import fields
 from . import state
 from .handler_errors import HandlerErrors

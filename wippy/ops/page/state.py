@@ -3,7 +3,7 @@ counted on the request or message paths for it).
 
 Services come from the supervisor, queue depths from each queue's driver (`info()`, the
 same numbers /metrics serves), dead letters and dead counts of durable queues from
-their SQLite files through `wippy queue`'s own functions (cli_queue.py), so the page
+their SQLite files through `wippy queue`'s own functions (cli/queue.py), so the page
 and the command line agree on what a dead letter is and how a replay moves it.
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ import json
 import sqlite3
 from typing import Any
 
-from ... import cli_queue
+from ...cli import queue as cli_queue
 from ...errors import WippyError
 
 DEAD_LETTERS = 20     # latest dead letters listed

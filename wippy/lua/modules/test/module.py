@@ -1,5 +1,5 @@
 """The Lua `test` module (docs/modules/test.md): suites, assertions, hooks and mocks
-for `meta.type: test` entries, which `wippy test` runs (wippy/testrun.py).
+for `meta.type: test` entries, which `wippy test` runs (wippy/cli/testrun.py).
 
 Everything but reporting is Lua (test.lua). Each finished case is handed to the
 runner through `host.report`, into the list the runner put in the call's extras

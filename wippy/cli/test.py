@@ -9,8 +9,8 @@ import sys
 import time
 from typing import Any
 
-from .errors import ConfigErrors
-from .registry.entry import Entry
+from ..errors import ConfigErrors
+from ..registry.entry import Entry
 from .testrun import DEFAULT_TIMEOUT, as_json, discover, render, run_entry
 
 
@@ -40,8 +40,8 @@ def cmd_test(args: argparse.Namespace, entries: list[Entry], kinds: Any = None,
 
 async def _run(args: argparse.Namespace, entries: list[Entry], selected: list[Entry],
                kinds: Any, modules: Any) -> int:
-    from .runtime import Runtime
-    from .supervisor import StartupFailed
+    from ..runtime import Runtime
+    from ..supervisor import StartupFailed
     runtime = Runtime(entries, kinds=kinds, modules=modules)
     started = time.monotonic()
     try:

@@ -1,5 +1,5 @@
 """The `wippy` command: init, run, check (lint), registry list/show, queue stats/replay
-(cli_queue.py), version.
+(cli/queue.py), version.
 
 Exit codes: 0 ok, 1 runtime or configuration error, 2 usage error.
 Logs go to stderr; stdout only carries command output (decision D11).
@@ -22,13 +22,13 @@ from typing import Any, TextIO
 
 import yaml
 
-from . import __version__
-from .registry.config import suggest
-from .registry.entry import Entry
-from .errors import ConfigError, ConfigErrors
-from .registry.lockfile import DEFAULT_MODULES, DEFAULT_SRC, LOCK_NAME, init_lock, read_lock
-from .logs import fields, setup_logging
-from .registry.project_config import load_project_config
+from .. import __version__
+from ..registry.config import suggest
+from ..registry.entry import Entry
+from ..errors import ConfigError, ConfigErrors
+from ..registry.lockfile import DEFAULT_MODULES, DEFAULT_SRC, LOCK_NAME, init_lock, read_lock
+from ..logs import fields, setup_logging
+from ..registry.project_config import load_project_config
 
 log = logging.getLogger("wippy")
 
@@ -87,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     _registry_flags(p)
     p.add_argument("--watch", action="store_true",
                    help="reload when files under the source directory change (docs/development.md)")
-    from . import cli_exec
+    from .. import cli_exec
     cli_exec.add_flags(p)   # -x/--exec, --host, `wippy run <command>|list`
 
     p = sub("check", "load and validate the registry without starting anything")
@@ -95,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub("lint", "check, then type and lint checks of every Lua entry (docs/lua-types.md)")
     _registry_flags(p)
-    from .lua.typed.lint_report import add_flags
+    from ..lua.typed.lint_report import add_flags
     add_flags(p)
 
     p = sub("version", "print the version")
@@ -116,9 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id", help="entry id, ns:name")
     p.add_argument("--json", action="store_true", help="JSON output")
 
-    from . import cli_queue
+    from . import queue as cli_queue
     cli_queue.add_parser(sub, _registry_flags, lambda q: _global_flags(q, sub=True))
-    from . import cli_dev
+    from . import dev as cli_dev
     cli_dev.add_parsers(sub, _registry_flags)   # test, stubs
     return parser
 
@@ -137,7 +137,7 @@ def _fail(message: str) -> int:
 def _read_project(args: argparse.Namespace) -> list[Entry]:
     """`.wippy.yaml` + lock -> entries (+ overrides, - disabled). FileNotFoundError
     without a lock file. The config's logger encoding takes effect here."""
-    from .runtime import load_registry
+    from ..runtime import load_registry
     project = load_project_config(args.config, args.profile, args.set_values)
     args.project = project
     encoding = project.settings.log_encoding
@@ -164,12 +164,12 @@ def cmd_init(args: argparse.Namespace, **_: Any) -> int:
     print(f"wrote {args.lock_file} (src: {lock.src_dir}, modules: {lock.modules_dir})")
     if not lock.src_path.is_dir():
         log.info("source directory does not exist yet", extra=fields(src=lock.src_dir))
-    from .cli_dev import write_editor_support   # LuaLS stubs + .luarc.json
+    from .dev import write_editor_support   # LuaLS stubs + .luarc.json
     return write_editor_support(lock)
 
 
 def cmd_check(args: argparse.Namespace, kinds: Any = None, modules: Any = None) -> int:
-    from .runtime import check
+    from ..runtime import check
     try:
         entries = _read_project(args)
     except FileNotFoundError:
@@ -193,7 +193,7 @@ def cmd_check(args: argparse.Namespace, kinds: Any = None, modules: Any = None) 
 
 
 def cmd_run(args: argparse.Namespace, kinds: Any = None, modules: Any = None) -> int:
-    from . import cli_exec
+    from .. import cli_exec
     if cli_exec.wanted(args):   # a command-line program on the terminal host
         return cli_exec.cmd_exec(args, kinds, modules)
     try:
@@ -210,7 +210,7 @@ def cmd_run(args: argparse.Namespace, kinds: Any = None, modules: Any = None) ->
     # setting, so the process owner sets it, not the engine.
     sys.setswitchinterval(SWITCH_INTERVAL)
     timeout = args.project.settings.shutdown_timeout
-    from .cli_watch import watcher
+    from .watch import watcher
     return asyncio.run(_serve(entries, kinds, modules,
                               SHUTDOWN_TIMEOUT if timeout is None else timeout,
                               args.project.settings, watcher(args) if args.watch else None))
@@ -218,8 +218,8 @@ def cmd_run(args: argparse.Namespace, kinds: Any = None, modules: Any = None) ->
 
 async def _serve(entries: list[Entry], kinds: Any, modules: Any, shutdown_timeout: float,
                  settings: Any = None, watch: Any = None) -> int:
-    from .ops.serve import ops_listener
-    from .runtime import Runtime
+    from ..ops.serve import ops_listener
+    from ..runtime import Runtime
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     received = 0
@@ -252,7 +252,7 @@ async def _serve(entries: list[Entry], kinds: Any, modules: Any, shutdown_timeou
 
 async def _run(runtime: Any, stop: asyncio.Event, shutdown_timeout: float,
                watch: Any = None) -> int:
-    from .supervisor import StartupFailed
+    from ..supervisor import StartupFailed
     starting = asyncio.create_task(runtime.start())
     stopping = asyncio.create_task(stop.wait())
     await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
@@ -276,7 +276,7 @@ async def _run(runtime: Any, stop: asyncio.Event, shutdown_timeout: float,
         stopping.cancel()
         return _fail(exc.message)
     _settle_heap()
-    watching = asyncio.create_task(watch(runtime, stop)) if watch else None   # cli_watch.py
+    watching = asyncio.create_task(watch(runtime, stop)) if watch else None   # cli/watch.py
     await stopping
     if watching is not None:
         await asyncio.wait({watching}, timeout=2.0)   # it ends on `stop`; a reload in progress
@@ -363,7 +363,7 @@ def cmd_registry(args: argparse.Namespace, **_: Any) -> int:
 
 
 def cmd_queue(args: argparse.Namespace, **_: Any) -> int:
-    from .cli_queue import cmd_queue as run
+    from .queue import cmd_queue as run
     try:
         entries = _read_project(args)
     except FileNotFoundError:
@@ -372,7 +372,7 @@ def cmd_queue(args: argparse.Namespace, **_: Any) -> int:
 
 
 def cmd_test(args: argparse.Namespace, kinds: Any = None, modules: Any = None) -> int:
-    from .cli_test import cmd_test as run
+    from .test import cmd_test as run
     try:
         entries = _read_project(args)
     except FileNotFoundError:
@@ -381,12 +381,12 @@ def cmd_test(args: argparse.Namespace, kinds: Any = None, modules: Any = None) -
 
 
 def cmd_stubs(args: argparse.Namespace, **_: Any) -> int:
-    from .cli_dev import cmd_stubs as run
+    from .dev import cmd_stubs as run
     return run(args)
 
 
 def cmd_lint(args: argparse.Namespace, kinds: Any = None, modules: Any = None) -> int:
-    from .lua.typed.lint_report import cmd_lint as lint
+    from ..lua.typed.lint_report import cmd_lint as lint
     return lint(args, kinds, modules)
 
 

@@ -19,10 +19,10 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from .errors import ConfigErrors, WippyError
-from .logs import fields
-from .registry.entry import Entry
-from .registry.live import DELETE, delta
+from ..errors import ConfigErrors, WippyError
+from ..logs import fields
+from ..registry.entry import Entry
+from ..registry.live import DELETE, delta
 
 log = logging.getLogger("wippy.watch")
 
@@ -81,10 +81,10 @@ async def watch(runtime: Any, load: Callable[[], list[Entry]], paths: list[Path]
 
 def watcher(args: Any) -> Callable[[Any, asyncio.Event], Any]:
     """What `wippy run --watch` runs once the runtime is up: `watch` with a loader that
-    reads the project exactly as `wippy run` did (cli.py `_read_project`)."""
-    from .registry.lockfile import read_lock
-    from .registry.project_config import load_project_config
-    from .runtime import load_registry
+    reads the project exactly as `wippy run` did (cli/__init__.py `_read_project`)."""
+    from ..registry.lockfile import read_lock
+    from ..registry.project_config import load_project_config
+    from ..runtime import load_registry
 
     def load() -> list[Entry]:
         project = load_project_config(args.config, args.profile, args.set_values)

@@ -1,4 +1,4 @@
-"""Development commands: `wippy stubs` (editor support) and `wippy test` (cli_test.py),
+"""Development commands: `wippy stubs` (editor support) and `wippy test` (cli/test.py),
 and the editor files `wippy init` writes (docs/development.md)."""
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .registry.lockfile import DEFAULT_MODULES, LOCK_NAME, Lock, read_lock
+from ..registry.lockfile import DEFAULT_MODULES, LOCK_NAME, Lock, read_lock
 
 
 def add_parsers(sub: Any, registry_flags: Any) -> None:
-    from .cli_test import add_parser
+    from .test import add_parser
     add_parser(sub, registry_flags)
     p = sub("stubs", "write LuaLS type stubs for every Lua module and a .luarc.json "
                      "(what `wippy init` does for the editor)")
@@ -22,7 +22,7 @@ def add_parsers(sub: Any, registry_flags: Any) -> None:
 
 def write_editor_support(lock: Lock, out: Any = None) -> int:
     """Stubs into `<modules dir>/types/` and `.luarc.json` next to the lock; one line said."""
-    from .lua.stubs.editor import LUARC, TYPES_DIR, write_editor_files
+    from ..lua.stubs.editor import LUARC, TYPES_DIR, write_editor_files
     written, luarc = write_editor_files(lock.base, lock.modules_path)
     types = Path(lock.modules_dir) / TYPES_DIR
     print(f"wrote {len(written)} Lua type stubs to {types.as_posix()}/; {LUARC}: {luarc}",

@@ -15,8 +15,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from .registry.config import decode
-from .registry.entry import Entry
+from ..registry.config import decode
+from ..registry.entry import Entry
 
 DRIVER_KIND = "queue.driver.sqlite"
 BUSY_TIMEOUT = 10.0   # seconds to wait for a running driver's write lock
@@ -46,7 +46,7 @@ class QueueRef:
 
 
 def add_parser(sub: Any, registry_flags: Any, global_flags: Any) -> None:
-    """`sub` makes a subcommand parser; the flag adders are the ones cli.py's commands use."""
+    """`sub` makes a subcommand parser; the flag adders are the ones cli/__init__.py's commands use."""
     p = sub("queue", "inspect and replay queue.driver.sqlite queues (running or not)")
     cmds = p.add_subparsers(dest="queue_command", metavar="SUBCOMMAND")
     cmds.required = True
@@ -65,8 +65,8 @@ def add_parser(sub: Any, registry_flags: Any, global_flags: Any) -> None:
 
 def sqlite_queues(entries: list[Entry]) -> dict[str, QueueRef]:
     """Every queue.queue entry on a queue.driver.sqlite driver, by entry id."""
-    from .kinds.queue import QueueKind, SqliteDriverKind
-    from .kinds.sql import SQLiteKind
+    from ..kinds.queue import QueueKind, SqliteDriverKind
+    from ..kinds.sql import SQLiteKind
     databases = {e.id: str(decode(e, SQLiteKind.config)[0].file)
                  for e in entries if e.kind == "db.sql.sqlite"}
     files = {}

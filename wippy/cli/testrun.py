@@ -16,9 +16,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from .lua.call import FunctionDef
-from .lua.modules.test.module import EVENTS
-from .registry.entry import Entry
+from ..lua.call import FunctionDef
+from ..lua.modules.test.module import EVENTS
+from ..registry.entry import Entry
 
 DEFAULT_TIMEOUT = 60.0   # seconds per test entry without its own limits.timeout
 
