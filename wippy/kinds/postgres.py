@@ -18,6 +18,13 @@ required (under trust auth, any password); port > 0; pool values >= 0; max_lifet
 query may return, default 100000) are used by the runtime, `sslcert`/`sslkey`/`sslrootcert` go
 to the TLS setup, and any other key (e.g. `application_name`) is sent to the server as a
 run-time parameter, as lib/pq does.
+
+The deprecated `<field>_env` siblings of Wippy's docs (`host_env`, `port_env`,
+`database_env`, `username_env`, `password_env`: the name or entry id of an env.variable)
+are honoured as Go does: at build, a variable with a stored value replaces the inline
+field; an unknown variable or an empty one keeps the inline value, with a warning (the
+variable's `default` is not used, as in Go). A field given only through its `_env`
+sibling is not required inline.
 """
 from __future__ import annotations
 
@@ -25,10 +32,14 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+import logging
+
+from ..env import EnvRegistry
 from ..registry.config import Lifecycle, spec
 from ..registry.entry import Entry
 from ..sql.postgres import PostgresDatabase
 from .base import BuildContext, Kind
+from .env import REGISTRY_KEY as ENV_REGISTRY
 from .sql import PoolConfig
 
 SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
@@ -36,16 +47,55 @@ SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 _DSN_KEYS = ("sslmode", "sslcert", "sslkey", "sslrootcert")
 
 
+# Fields that may come from an env variable named in a `<field>_env` sibling (Go's DBConfig).
+ENV_FIELDS = ("host", "port", "database", "username", "password")
+
+
 @dataclass
 class PostgresConfig:
-    host: str = spec(required=True)
-    port: int = spec(required=True, min=1, max=65535)
-    database: str = spec(required=True)
-    username: str = spec(required=True)
-    password: str = spec(required=True)
+    # Required unless its `<field>_env` sibling is given (checked in validate()).
+    host: str | None = None
+    port: int | None = spec(None, min=1, max=65535)
+    database: str | None = None
+    username: str | None = None
+    password: str | None = None
     pool: PoolConfig = spec(default_factory=PoolConfig)
     options: dict[str, Any] = spec(default_factory=dict)
     lifecycle: Lifecycle = spec(default_factory=Lifecycle)
+    host_env: str = spec("", doc="deprecated: env variable for host")
+    port_env: str = spec("", doc="deprecated: env variable for port")
+    database_env: str = spec("", doc="deprecated: env variable for database")
+    username_env: str = spec("", doc="deprecated: env variable for username")
+    password_env: str = spec("", doc="deprecated: env variable for password")
+
+
+def resolve_env_fields(entry_id: str, cfg: PostgresConfig, env: EnvRegistry | None,
+                       log: logging.Logger) -> list[str]:
+    """Apply the `<field>_env` siblings to `cfg` in place, as Go's resolveEnv does; the
+    problems (a port that is not a number, a field with no value at all) are returned."""
+    problems = []
+    for field in ENV_FIELDS:
+        name = getattr(cfg, f"{field}_env")
+        if not name:
+            continue
+        var, value = env.lookup(name) if env is not None else (None, None)
+        if var is None or value is None:
+            log.warning("%s: %s_env: %s %s; the inline %s is kept", entry_id, field, name,
+                        "is not a declared env.variable" if var is None else "has no value",
+                        field)
+            continue
+        if field == "port":
+            if not value.strip().isdigit() or not 1 <= int(value) <= 65535:
+                problems.append(f"port_env: the value of {name} ({value!r}) is not a port")
+                continue
+            cfg.port = int(value)
+        else:
+            setattr(cfg, field, value)
+    for field in ENV_FIELDS:
+        if getattr(cfg, field) is None:
+            problems.append(f"{field}: {field} is required (no value inline and none from "
+                            f"{field}_env {getattr(cfg, f'{field}_env')})")
+    return problems
 
 
 def _option_problems(options: dict[str, Any]) -> list[tuple[str, str]]:
@@ -90,6 +140,9 @@ class PostgresKind(Kind):
 
     def validate(self, entry: Entry, cfg: PostgresConfig) -> list[tuple[str, str]]:
         problems = []
+        for field in ENV_FIELDS:
+            if getattr(cfg, field) is None and not getattr(cfg, f"{field}_env"):
+                problems.append((field, f"{field} is required (inline or through {field}_env)"))
         for field in ("host", "database", "username"):
             value = getattr(cfg, field)
             if value is not None and not str(value).strip():
@@ -100,6 +153,14 @@ class PostgresKind(Kind):
         return problems
 
     def build(self, entry: Entry, cfg: PostgresConfig, ctx: BuildContext) -> PostgresDatabase:
+        if any(getattr(cfg, f"{field}_env") for field in ENV_FIELDS):
+            from dataclasses import replace
+            cfg = replace(cfg)        # the plan's decoded config stays as written
+            env = ctx.objects.get(ENV_REGISTRY)
+            problems = resolve_env_fields(entry.id, cfg, env if isinstance(env, EnvRegistry)
+                                          else None, ctx.logger(entry.id))
+            if problems:
+                raise ValueError("; ".join(problems))
         lifetime = cfg.pool.max_lifetime if cfg.pool.max_lifetime > 0 else 3600.0
         max_rows = int(str((cfg.options or {}).get("max_rows", 100_000)))
         return PostgresDatabase(entry.id, connect_args(cfg), max_open=cfg.pool.max_open,
