@@ -73,3 +73,16 @@ def test_literal_verdicts_of_luals_types():
     assert v("time.Duration", "string") is False and v("{a: integer}", "boolean") is False
     assert v('"a"|"b"', "string", "c") is False and v("true", "boolean", "false") is False
     assert v("error", "string") is None and v("other.Class|table", "string") is None
+
+
+def test_every_documented_process_registry_form_passes():
+    # en/lua/core/process.md: register(name, pid?, scope?), unregister(name, scope?)
+    assert codes('''local R = process.registry
+process.registry.register("a")
+process.registry.register("a", process.pid(), process.registry.LOCAL)
+process.registry.lookup("a")
+process.registry.unregister("a")
+process.registry.unregister("a", process.registry.LOCAL)
+process.registry.unregister()
+''', modules=("process",)) == [
+        (7, "E0005", "function 'process.registry.unregister' expects 1 to 2 arguments, got 0")]

@@ -25,5 +25,5 @@ with_options(options: table): table
 upgrade(source?: string, ...: any): boolean?, error?
 registry.register(name: string, pid?: string, scope?: integer): boolean?, error?
 registry.lookup(name: string): string?, error?
-registry.unregister(name: string): boolean
+registry.unregister(name: string, scope?: integer): boolean?, error?
 """
