@@ -3,7 +3,7 @@ from dataclasses import dataclass
 import pytest
 
 from wippy.registry.config import Lifecycle, decode, references, spec
-from wippy.duration import parse_duration
+from wippy.common.duration import parse_duration
 from wippy.registry.loader import load_entries
 
 from .host_helpers import write

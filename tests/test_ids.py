@@ -1,8 +1,8 @@
-"""wippy/ids.py: random UUIDs as str(uuid.uuid4()) would give them."""
+"""wippy/common/ids.py: random UUIDs as str(uuid.uuid4()) would give them."""
 import re
 import uuid
 
-from wippy.ids import uuid4
+from wippy.common.ids import uuid4
 
 CANONICAL = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\Z")
 

@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
 
 from .registry.config import Lifecycle, RestartPolicy
-from .backoff import backoff
+from .common.backoff import backoff
 from .errors import WippyError
 from .logs import fields
 

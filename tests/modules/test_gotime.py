@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from wippy.lua.modules.time import zone as gozone
-from wippy.duration import parse_nanoseconds as parse_duration
+from wippy.common.duration import parse_nanoseconds as parse_duration
 from wippy.lua.modules.time.format import RFC3339, format_time
 from wippy.lua.modules.time.parse import ParseError, parse_time
 from wippy.lua.modules.time.zone import UTC, FixedZone, load_zone

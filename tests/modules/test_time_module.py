@@ -135,7 +135,7 @@ def test_parse_duration_errors(arg, message):
 @pytest.mark.parametrize("text", ["5s", " 5s", "5s ", "1h30m", "0", "5", ".5s", "1 s", "-1.5us"])
 def test_parse_duration_agrees_with_the_config_decoder(text):
     """YAML fields and Lua's time.parse_duration accept and refuse exactly the same strings."""
-    from wippy.duration import parse_duration as config_duration
+    from wippy.common.duration import parse_duration as config_duration
     lua_ok = values(f"local d, err = time.parse_duration({text!r}) return err == nil", modules=T)[0]
     try:
         config_duration(text)

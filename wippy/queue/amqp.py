@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import INVALID, UNAVAILABLE, WippyError
-from ..ids import uuid4
+from ..common.ids import uuid4
 from ..registry.config import spec
 from .driver import Driver, Subscription
 from .errors import QueueFull, queue_closed, queue_not_found

@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..ids import uuid4
+from ..common.ids import uuid4
 from .errors import already_settled, released
 
 ACK = "ack"

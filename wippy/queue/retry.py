@@ -5,7 +5,7 @@ import random
 from dataclasses import dataclass
 from typing import Callable
 
-from ..backoff import backoff
+from ..common.backoff import backoff
 from ..registry.config import spec
 
 
@@ -13,7 +13,7 @@ from ..registry.config import spec
 class RetryPolicy:
     """`retry:` on a queue.queue: when a nacked message becomes ready again.
 
-    The delay is wippy/backoff.py's formula, the one service restarts use too.
+    The delay is wippy/common/backoff.py's formula, the one service restarts use too.
     """
     initial_delay: float = spec(1.0, duration=True, min=0)
     max_delay: float = spec(60.0, duration=True, min=0)

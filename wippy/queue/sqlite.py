@@ -31,7 +31,7 @@ from threading import get_ident
 from typing import Any
 
 from ..errors import INVALID, UNAVAILABLE, WippyError
-from ..ids import uuid4
+from ..common.ids import uuid4
 from ..registry.config import spec
 from ..sql.fastpath import loop_safe
 from .driver import Driver, Subscription

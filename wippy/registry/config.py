@@ -21,7 +21,7 @@ import typing
 from dataclasses import MISSING, dataclass, field
 from typing import Any
 
-from ..duration import parse_duration
+from ..common.duration import parse_duration
 from .entry import Entry, qualify
 from ..errors import ConfigError
 from .placeholders import PlaceholderError, has_placeholder

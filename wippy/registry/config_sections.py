@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from ..duration import parse_duration
+from ..common.duration import parse_duration
 from .config import suggest
 
 PROMETHEUS_ADDRESS = "127.0.0.1:9090"   # loopback unless the project asks otherwise

@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import importlib
 
-from ...duration import parse_nanoseconds
+from ...common.duration import parse_nanoseconds
 
 PRIMITIVE_KINDS = {"string": ("string",), "number": ("number", "integer"),
                    "integer": ("integer",), "boolean": ("boolean",), "nil": ("nil",)}

@@ -11,7 +11,7 @@ import secrets
 from typing import Any
 
 from ....errors import INVALID, WippyError
-from ....ids import uuid4
+from ....common.ids import uuid4
 from ..base import LuaModule
 from ..binary import PRELUDE, ensure_room, maybe_bytes, to_bytes
 from ..hash.module import pbkdf2_op

@@ -10,7 +10,7 @@ from urllib.parse import urlencode, urlsplit
 
 import aiohttp
 
-from ....duration import parse_nanoseconds
+from ....common.duration import parse_nanoseconds
 from ....errors import INVALID, WippyError
 from ..binary import to_bytes
 

@@ -2,7 +2,7 @@
 
 The objects and their arithmetic live in time.lua; this side answers what Lua
 cannot: named-zone offsets (zone.py), layout formatting (format.py) and parsing (parse.py),
-Go duration strings (wippy/duration.py, shared with the config decoder), and `time.sleep`, an async op that suspends only the
+Go duration strings (wippy/common/duration.py, shared with the config decoder), and `time.sleep`, an async op that suspends only the
 calling coroutine.
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ from importlib import resources
 
 from . import zone as gozone
 from ....errors import INVALID, NOT_FOUND, WippyError
-from ....duration import parse_nanoseconds as parse_duration
+from ....common.duration import parse_nanoseconds as parse_duration
 from .format import format_time
 from .parse import ParseError, parse_time
 from ..base import LuaModule

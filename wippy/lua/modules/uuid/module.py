@@ -13,7 +13,7 @@ import threading
 import time
 
 from ....errors import INVALID, WippyError
-from ....ids import uuid4
+from ....common.ids import uuid4
 from ..base import LuaModule
 
 _HEX32 = re.compile(r"[0-9a-fA-F]{32}")
