@@ -363,6 +363,7 @@ class Database:
             "loop_writes": self._fast.writes if self._fast else 0,
             "loop_fallbacks": self._fast.fallbacks if self._fast else 0,
             "checkpoints": writer.checkpoints if writer else 0,
+            "checkpoint_restarts": writer.restarts if writer else 0,
         }
 
     def __repr__(self) -> str:
