@@ -97,8 +97,10 @@ local function main()
     assert(dup and dup:kind() == errors.ALREADY_EXISTS)
     assert(process.send("echo3", "by-name", "n"))
     assert(within(process.inbox()):payload():data() == "n")
-    assert(process.registry.unregister("echo3") == true)
+    assert(process.registry.unregister("echo3", process.registry.LOCAL) == true)
     assert(process.registry.unregister("echo3") == false)
+    local _, scoped = process.registry.register("far", nil, process.registry.EVENTUAL)
+    assert(scoped and scoped:kind() == errors.INVALID)   -- no cluster: only LOCAL names
     process.terminate(e3)
     ok("registry")
 
@@ -119,6 +121,23 @@ local function main()
     assert(process.registry.lookup("named-echo") == b)
     assert(within(process.inbox()):payload():data() == "first")
     process.send(b, "stop")
+    -- every builder method and spawn form; the builder is immutable
+    local base = process.with_options({network = "app:none"}):with_actor({id = "ann"})
+        :with_scope({"read"}):with_context({k = "v"})
+    assert(base:with_name("b2") ~= base and base.name == nil)
+    local bm = assert(base:spawn_monitored("app:double", H, 7))
+    ev = within(events)
+    assert(ev.kind == "EXIT" and ev.from == bm and ev.result.value == 14)
+    local bl = assert(base:spawn_linked("app:crash", H))
+    ev = within(events)
+    assert(ev.kind == "LINK_DOWN" and ev.from == bl)
+    local blm = assert(base:spawn_linked_monitored("app:crash", H))
+    kinds = {}
+    for _ = 1, 2 do local e = within(events); assert(e.from == blm); kinds[e.kind] = true end
+    assert(kinds.EXIT and kinds.LINK_DOWN)
+    -- a channel cannot be handed to another process
+    local _, chan_err = process.spawn("app:echo", H, channel.new(1))
+    assert(chan_err and chan_err:kind() == errors.INVALID)
     ok("exec/builder")
 
     -- upgrade: the same PID runs app:double, whose result its monitor sees
