@@ -101,9 +101,9 @@ class StaticKind(_EnvKind):
     config = StaticConfig
     summary = "values written in the entry, read-only"
 
-    def validate(self, entry: Entry, cfg: StaticConfig) -> list[str]:
-        return [f"values.{k}: must be a string, number or boolean, got a "
-                f"{'mapping' if isinstance(v, dict) else 'list'}"
+    def validate(self, entry: Entry, cfg: StaticConfig) -> list[tuple[str, str]]:
+        return [(f"values.{k}", "must be a string, number or boolean, got a "
+                 f"{'mapping' if isinstance(v, dict) else 'list'}")
                 for k, v in cfg.values.items() if isinstance(v, (dict, list))]
 
 
@@ -112,8 +112,8 @@ class FileKind(_EnvKind):
     config = FileConfig
     summary = "KEY=VALUE lines in a file"
 
-    def validate(self, entry: Entry, cfg: FileConfig) -> list[str]:
-        return [f"{name}: must be an octal file mode such as 0600, got {getattr(cfg, name)!r}"
+    def validate(self, entry: Entry, cfg: FileConfig) -> list[tuple[str, str]]:
+        return [(name, f"must be an octal file mode such as 0600, got {getattr(cfg, name)!r}")
                 for name in ("file_mode", "dir_mode") if file_mode(getattr(cfg, name)) is None]
 
     def build(self, entry: Entry, cfg: FileConfig, ctx: BuildContext) -> Any:
@@ -128,8 +128,8 @@ class RouterKind(_EnvKind):
     config = RouterConfig
     summary = "reads through several storages in order, writes to the first"
 
-    def validate(self, entry: Entry, cfg: RouterConfig) -> list[str]:
-        return [] if cfg.storages else ["storages: list at least one storage"]
+    def validate(self, entry: Entry, cfg: RouterConfig) -> list[tuple[str, str]]:
+        return [] if cfg.storages else [("storages", "list at least one storage")]
 
 
 class VariableKind(Kind):
@@ -137,9 +137,9 @@ class VariableKind(Kind):
     config = VariableConfig
     summary = "a named value in an env storage, with a default"
 
-    def validate(self, entry: Entry, cfg: VariableConfig) -> list[str]:
+    def validate(self, entry: Entry, cfg: VariableConfig) -> list[tuple[str, str]]:
         if cfg.variable and not NAME_RE.match(cfg.variable):
-            return [f"variable: {cfg.variable!r} may contain only letters, digits and _"]
+            return [("variable", f"{cfg.variable!r} may contain only letters, digits and _")]
         return []
 
     def build(self, entry: Entry, cfg: VariableConfig, ctx: BuildContext) -> Any:
