@@ -1,4 +1,4 @@
-"""Logging setup: everything goes to stderr (decision D11); stdout is for command output.
+"""Logging setup: everything goes to stderr (docs/decisions.md D11); stdout is for command output.
 
 Structured fields travel in `extra={"fields": {...}}` (or `extra=fields(k=v)`):
 

@@ -2,7 +2,7 @@
 (cli/queue.py), version.
 
 Exit codes: 0 ok, 1 runtime or configuration error, 2 usage error.
-Logs go to stderr; stdout only carries command output (decision D11).
+Logs go to stderr; stdout only carries command output (docs/decisions.md D11).
 Signal handling lives here and only here (uvicorn must not install its own).
 """
 from __future__ import annotations

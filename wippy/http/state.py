@@ -4,7 +4,7 @@ The request part is read-only: method, path, query, headers, the body (read
 before the handler runs) and route params; everything derived (parsed query,
 header lookups) is computed on first use only.
 
-The response part buffers (decision D4): status and headers stay editable
+The response part buffers (docs/decisions.md D4): status and headers stay editable
 until the first body write; body chunks are collected and sent when the
 handler returns, or earlier by `flush()` (streaming, SSE).
 """
@@ -62,7 +62,7 @@ class HttpCall:
         return self.scope["path"]
 
     def header(self, name: str) -> str | None:
-        """Case-insensitive lookup (decision D8); repeated headers joined with ", "."""
+        """Case-insensitive lookup (docs/decisions.md D8); repeated headers joined with ", "."""
         key = name.lower().encode("latin-1", "replace")
         found = [v for k, v in self.scope["headers"] if k == key]
         if not found:

@@ -1,7 +1,7 @@
 """process.lua, process.host and process.service (docs/kinds/lua.md; docs/decisions.md: D3).
 
 A process.service runs its process.lua once per start. How it ends decides
-what the supervisor does (D3): returning 0, nil, true or nothing is success
+what the supervisor does (docs/decisions.md D3): returning 0, nil, true or nothing is success
 (the service exits and is never restarted); a non-zero number, false,
 `nil, err` or a raised error is failure (restarted with backoff).
 """
@@ -93,7 +93,7 @@ class ServiceConfig:
 
 
 def outcome_error(result: CallResult) -> str | None:
-    """Why a process run counts as failed (D3), or None for success."""
+    """Why a process run counts as failed (docs/decisions.md D3), or None for success."""
     if result.error is not None:
         return str(result.error.message)
     first = result.first

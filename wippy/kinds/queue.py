@@ -1,5 +1,5 @@
 """`queue.driver.memory`, `queue.driver.sqlite`, `queue.driver.amqp` and `queue.queue` (docs/kinds/queue.md;
-decisions D2, D5, D12; docs/kinds/queue.md)."""
+docs/decisions.md D2, D5, D12)."""
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -8,7 +8,7 @@
       lifecycle: {auto_start: true}
 
 `file` is relative to the process working directory (as in Go Wippy); missing
-parent directories are created at start (D7). `options` is a string map in
+parent directories are created at start (docs/decisions.md D7). `options` is a string map in
 Go Wippy and is accepted as such; the keys below are honoured, others are
 logged once and ignored: `synchronous` (NORMAL | FULL | OFF, default NORMAL),
 `busy_timeout` (ms, default 5000), `readers` (read connections, default 2),

@@ -4,8 +4,8 @@
 
 Each message is handed to `invoke(body, delivery) -> Outcome`; production wires
 it to the Lua engine (`lua_invoker`), unit tests pass a Python stand-in.
-Settlement follows D1: an explicit `msg:ack()`/`msg:nack()` stands, otherwise
-the outcome decides; a nack goes through `Queue.nack` (backoff, dead letter).
+Settlement follows docs/decisions.md D1: an explicit `msg:ack()`/`msg:nack()` stands,
+otherwise the outcome decides; a nack goes through `Queue.nack` (backoff, dead letter).
 """
 from __future__ import annotations
 
@@ -34,7 +34,8 @@ Invoke = Callable[[Any, Delivery], Awaitable[Outcome]]
 
 
 def outcome_of(result: Any) -> Outcome:
-    """D1: `false`, `nil, err` or a raised error -> nack; anything else -> ack.
+    """docs/decisions.md D1: `false`, `nil, err` or a raised error -> nack; anything else
+    -> ack.
 
     An error object made with `retryable = false` (returned or raised) makes the
     failure final. A returned plain string is not such an object (the engine marks

@@ -12,7 +12,7 @@ Rules (tests/queue/test_driver_contract.py checks each of them for every driver)
    `try_publish(name, message)` is the same but returns False instead of raising
    `QueueFull` (a full queue is routine under load; an exception per refusal is not).
 3. `publish(name, message, deadline=None)` (on the loop) waits for room at most
-   the queue's publish bound, then raises `QueueFull` (D12). It never waits
+   the queue's publish bound, then raises `QueueFull` (docs/decisions.md D12). It never waits
    forever. Given a `deadline` (loop time) that comes before the bound, it
    raises `TimeoutError` at the deadline instead (the caller's own time ran out).
    On a `durable` driver it returns only once the message is stored (committed).
@@ -32,7 +32,7 @@ Rules (tests/queue/test_driver_contract.py checks each of them for every driver)
    - `retry(delivery, delay)`: the caller has already counted the failed attempt
      in `delivery.message.attempts` / `last_error`; the driver keeps them with the
      message and makes it ready again after `delay` seconds. Retries are never
-     dropped and are not refused by the queue bound (D2);
+     dropped and are not refused by the queue bound (docs/decisions.md D2);
    - `release(delivery)`: the message was never started (a consumer stopping with
      prefetched messages); it goes back to the head of the queue, no attempt counted.
    What to do after a failure (backoff, dead letter) is decided by `Queue`, not here.

@@ -5,7 +5,7 @@ from ..errors import INTERNAL, INVALID, UNAVAILABLE, WippyError
 
 
 class QueueFull(WippyError):
-    """No room in a bounded queue (D12): Unavailable, retryable."""
+    """No room in a bounded queue (docs/decisions.md D12): Unavailable, retryable."""
 
     def __init__(self, queue: str):
         super().__init__("queue full", UNAVAILABLE, retryable=True, details={"queue": queue})

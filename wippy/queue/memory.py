@@ -3,7 +3,7 @@
 Publishing is a lock-protected deque append that any thread may do; waiting
 consumers on the loop are woken with one batched `call_soon_threadsafe` per
 burst, so a Lua worker thread publishes without a loop round trip. Only a
-publish into a full queue waits, on the loop, at most `publish_timeout` (D12).
+publish into a full queue waits, on the loop, at most `publish_timeout` (docs/decisions.md D12).
 
 Waiting publishers are served first come, first served: while any of them
 waits, a new publish queues behind it (no barging), and room that frees up
@@ -193,7 +193,8 @@ class _MemoryQueue:
             self.wake()
 
     def redeliver(self, key: int) -> None:
-        """A retry's backoff is over: the message is ready again, bound or not (D2)."""
+        """A retry's backoff is over: the message is ready again, bound or not
+        (docs/decisions.md D2)."""
         with self.lock:
             _, message = self.delayed.pop(key)
             self.ready.append(message)

@@ -20,7 +20,7 @@ _tokens = itertools.count(1)  # next() is atomic under the GIL
 class Message:
     """What travels through a queue. `body` is plain Python data (never a Lua object).
 
-    `attempts` and `last_error` travel with the message (D2): a driver that
+    `attempts` and `last_error` travel with the message (docs/decisions.md D2): a driver that
     stores messages must store them too, so that the count survives redelivery.
     """
     id: str

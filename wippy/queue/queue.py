@@ -14,7 +14,7 @@ from .retry import RetryPolicy
 class Queue:
     """The object built for a `queue.queue` entry (`ctx.objects[entry_id]`).
 
-    Drivers move messages; this class decides what a failure leads to (D2):
+    Drivers move messages; this class decides what a failure leads to (docs/decisions.md D2):
     the failed attempt is counted in the message, then either the message goes
     to the dead-letter queue (after `max_attempts`) or the driver makes it
     ready again after the backoff delay.
@@ -64,7 +64,7 @@ class Queue:
         return stored
 
     async def publish(self, body: Any, headers: dict[str, Any] | None = None) -> Message:
-        """On the loop; waits for room at most the queue's publish bound (D12)."""
+        """On the loop; waits for room at most the queue's publish bound (docs/decisions.md D12)."""
         message = new_message(body, headers)
         await self.driver.publish(self.name, message)
         self._published()
@@ -93,13 +93,14 @@ class Queue:
 
     def retries(self, attempts: int, final: bool = False) -> bool:
         """Whether a failed attempt, the `attempts`-th, will be delivered again (after
-        backoff): False when it goes to the dead-letter queue or is dropped (D2, D14)."""
+        backoff): False when it goes to the dead-letter queue or is dropped
+        (docs/decisions.md D2, D14)."""
         if final:
             return False
         return self.dead_letter is None or attempts < self.max_attempts
 
     async def nack(self, delivery: Delivery, error: str | None, final: bool = False) -> None:
-        """Count the failed attempt, then dead-letter or retry after backoff (D2).
+        """Count the failed attempt, then dead-letter or retry after backoff (docs/decisions.md D2).
 
         `final` (the handler's error had `retryable = false`): no retry; the
         message goes to the dead-letter queue now, or without one is dropped

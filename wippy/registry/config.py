@@ -10,7 +10,7 @@ built with `spec()`:
         lifecycle: Lifecycle = spec(default_factory=Lifecycle)
 
 Unknown keys are errors with "did you mean". References (`ref=`) are
-qualified with the entry's namespace (decision D5) and checked by the graph.
+qualified with the entry's namespace (docs/decisions.md D5) and checked by the graph.
 """
 from __future__ import annotations
 

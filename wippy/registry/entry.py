@@ -16,7 +16,7 @@ def split_id(text: str) -> tuple[str, str]:
 
 
 def qualify(ref: str, namespace: str) -> str:
-    """A bare name means "in this entry's namespace" (decision D5)."""
+    """A bare name means "in this entry's namespace" (docs/decisions.md D5)."""
     return ref if ":" in ref else f"{namespace}:{ref}"
 
 

@@ -269,7 +269,8 @@ def load_dir(root: Path) -> tuple[list[Entry], list[ConfigError]]:
 
 
 def load_entries(roots: list[Path]) -> list[Entry]:
-    """Load all roots in order; duplicate ids are errors naming both places (D6)."""
+    """Load all roots in order; duplicate ids are errors naming both places
+    (docs/decisions.md D6)."""
     entries: list[Entry] = []
     errors: list[ConfigError] = []
     for root in roots:

@@ -16,7 +16,7 @@ connection would see a different, empty database), so everything runs on
 the writer there.
 
 Lifecycle: `start()` opens the file (creating missing parent directories,
-decision D7) and refuses to start, with a one-line reason, when the
+docs/decisions.md D7) and refuses to start, with a one-line reason, when the
 directory is not writable or the file is not a database. Before `start()`
 the first operation opens it the same way (Go Wippy's `sql.get` works before
 the service started). `stop()` lets queued work finish, closes the readers,

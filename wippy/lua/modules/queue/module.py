@@ -2,7 +2,7 @@
 
 `publish` runs on the Lua worker thread and appends to the driver directly
 (no loop round trip); only a full queue falls back to `lib.await`, which
-waits on the loop at most the queue's publish bound (D12). On a durable
+waits on the loop at most the queue's publish bound (docs/decisions.md D12). On a durable
 driver (`queue.driver.sqlite`) it then waits, with `lib.await`, for the
 message to be committed: a handler that answers 202 after `queue.publish`
 has the message on disk.
@@ -28,7 +28,8 @@ def _invalid(message: str) -> WippyError:
 
 
 def _find_queue(call: Any, queue_id: str) -> Queue:
-    # A bare name means "in the calling entry's namespace", as for config references (D5).
+    # A bare name means "in the calling entry's namespace", as for config references
+    # (docs/decisions.md D5).
     target = queue_id if ":" in queue_id else qualify(queue_id, split_id(call.entry_id)[0])
     queue = call.objects.get(target)
     if not isinstance(queue, Queue):

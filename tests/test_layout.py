@@ -1,0 +1,125 @@
+"""The package's shape (docs/architecture.md): few modules at the top, every module and
+package listed in the "Where things live" table, no import cycle at import time, and
+comments and docs that cite documents inside the repository only."""
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "wippy"
+TOP_MODULES_MAX = 8   # docs/architecture.md "Where things live"
+
+
+def _where_things_live() -> str:
+    text = (ROOT / "docs" / "architecture.md").read_text()
+    start = text.index("## Where things live")
+    return text[start:text.index("\n## ", start + 1)]
+
+
+def test_few_modules_at_the_top_and_each_one_has_a_row_in_the_table():
+    modules = sorted(p.name for p in PACKAGE.glob("*.py") if p.stem not in ("__init__", "__main__"))
+    assert len(modules) <= TOP_MODULES_MAX, modules
+    table = _where_things_live()
+    missing = [m for m in modules if f"`{m}`" not in table]
+    assert not missing, f"top-level modules without a row in docs/architecture.md: {missing}"
+
+
+def test_every_package_is_in_the_table():
+    table = _where_things_live()
+    packages = sorted(str(p.parent.relative_to(PACKAGE)) for p in PACKAGE.rglob("__init__.py")
+                      if p.parent != PACKAGE and p.parent.parent.name != "modules")
+    missing = [p for p in packages if f"`{p}/" not in table]
+    assert not missing, f"packages without a row in docs/architecture.md: {missing}"
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _import_time_imports(tree: ast.Module):
+    """Import statements that run when the module is imported: not those in function bodies
+    (run later) nor under `if TYPE_CHECKING:` (never run)."""
+    def walk(nodes):
+        for node in nodes:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+                yield from walk(node.orelse)
+                continue
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                yield node
+            yield from walk(ast.iter_child_nodes(node))
+    yield from walk(tree.body)
+
+
+def _import_graph() -> dict[str, set[str]]:
+    files = {_module_name(p): p for p in PACKAGE.rglob("*.py")}
+    graph: dict[str, set[str]] = {}
+    for name, path in files.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        deps: set[str] = set()
+        for node in _import_time_imports(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                deps.update(a.name for a in node.names)
+                continue
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[:len(package.split(".")) - node.level + 1]
+                base = ".".join(anchor + ([node.module] if node.module else []))
+            for alias in node.names:
+                deps.add(f"{base}.{alias.name}" if f"{base}.{alias.name}" in files else base)
+        graph[name] = {d for d in deps if d in files and d != name}
+    return graph
+
+
+def test_no_import_cycle_at_import_time():
+    graph = _import_graph()
+    assert len(graph) > 100   # the walk found the package
+    state: dict[str, int] = {}   # 1 = on the current path, 2 = done
+    cycles: list[list[str]] = []
+
+    def visit(node: str, path: list[str]) -> None:
+        state[node] = 1
+        for dep in sorted(graph[node]):
+            if state.get(dep) == 1:
+                cycles.append(path[path.index(dep):] + [dep])
+            elif dep not in state:
+                visit(dep, path + [dep])
+        state[node] = 2
+
+    for node in sorted(graph):
+        if node not in state:
+            visit(node, [node])
+    assert not cycles, cycles
+
+
+def test_the_import_graph_has_the_edges_python_runs():
+    """The graph the cycle check walks is built right: relative imports resolve, and
+    TYPE_CHECKING-only imports are left out."""
+    graph = _import_graph()
+    assert "wippy.errors" in graph["wippy.supervisor"]            # from .errors import ...
+    assert "wippy.common.backoff" in graph["wippy.supervisor"]    # from .common.backoff import
+    assert "wippy.runtime" not in graph["wippy.runtime_apply"]    # only under TYPE_CHECKING
+
+
+OUTSIDE = re.compile(r"\.\./shared|shared/(design|reference)|reference §")
+DECISION = re.compile(r"\bD\d{1,2}\b")
+
+
+def _shipped_text():
+    yield from PACKAGE.rglob("*.py")
+    yield from PACKAGE.rglob("*.lua")
+    yield from (p for p in (ROOT / "docs").rglob("*.md") if p.name != "decisions.md")
+    yield ROOT / "README.md"
+
+
+def test_comments_and_docs_cite_only_documents_in_the_repository():
+    bad = []
+    for path in _shipped_text():
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if OUTSIDE.search(line) or (DECISION.search(line) and "decisions.md" not in line):
+                bad.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert not bad, "cite docs/decisions.md or another page in docs/:\n" + "\n".join(bad)
