@@ -21,7 +21,9 @@ import datetime as dt
 import decimal
 import json
 import logging
+import time
 import uuid
+import weakref
 from typing import Any
 
 import asyncpg
@@ -30,6 +32,7 @@ from ..errors import (ALREADY_EXISTS, CONFLICT, INTERNAL, INVALID, PERMISSION_DE
                       UNAVAILABLE, WippyError)
 from .errors import closed_error, tx_not_active
 from .fastpath import MISS
+from .postgres_ddl import DDL_LOCK_KEY, is_schema_change
 from .statements import check_savepoint, check_sql
 from .transaction import Statement
 from .values import params_list
@@ -162,6 +165,8 @@ class PostgresDatabase(_Runner):
         self._lock: asyncio.Lock | None = None
         self._closed = False
         self._tx: set[PostgresTransaction] = set()
+        self._opened: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self.lifetime_closed = 0     # connections retired for their age (stats)
 
     @property
     def where(self) -> str:
@@ -181,11 +186,13 @@ class PostgresDatabase(_Runner):
                 return
             self.loop = asyncio.get_running_loop()
             try:
-                # Idle connections beyond max_idle are closed after max_lifetime idle; asyncpg
-                # keeps min_size connections open, which is what max_idle asks for.
+                # asyncpg keeps min_size connections open, which is what max_idle asks for;
+                # connections beyond it are closed after max_lifetime idle, and any
+                # connection older than max_lifetime is closed when released (_reset_or_retire).
                 pool = await asyncpg.create_pool(
                     min_size=self.max_idle, max_size=self.max_open,
-                    max_inactive_connection_lifetime=self.max_lifetime, **self.connect)
+                    max_inactive_connection_lifetime=self.max_lifetime,
+                    init=self._born, reset=self._reset_or_retire, **self.connect)
                 async with pool.acquire() as conn:
                     await conn.fetchval("SELECT 1")
             except Exception as exc:
@@ -195,6 +202,21 @@ class PostgresDatabase(_Runner):
                                  f" {reason}", err.kind, retryable=err.retryable) from None
             self.pool = pool
             self.log.debug("connected to %s", self.where)
+
+    async def _born(self, conn: Any) -> None:
+        """asyncpg's `init`: a new connection's opening time, for pool.max_lifetime."""
+        self._opened[conn] = time.monotonic()
+
+    async def _reset_or_retire(self, conn: Any) -> None:
+        """asyncpg's `reset`, run on every release: a connection older than
+        pool.max_lifetime is closed (the pool opens a new one when it is next needed);
+        any other is reset as asyncpg does by default."""
+        opened = self._opened.get(conn)
+        if opened is not None and time.monotonic() - opened >= self.max_lifetime:
+            self.lifetime_closed += 1
+            await conn.close()
+            return
+        await conn.reset()
 
     async def _ready(self) -> asyncpg.Pool:
         if self._closed:
@@ -216,11 +238,37 @@ class PostgresDatabase(_Runner):
 
     async def query(self, sql: str, params: Any = None, *,
                     deadline: float | None = None) -> list[dict]:
+        if is_schema_change(sql):
+            return await self._schema_change(self._query, sql, params, deadline)
         return await self._query(await self._ready(), sql, params, deadline)
 
     async def execute(self, sql: str, params: Any = None, *,
                       deadline: float | None = None) -> dict:
+        if is_schema_change(sql):
+            return await self._schema_change(self._execute, sql, params, deadline)
         return await self._execute(await self._ready(), sql, params, deadline)
+
+    async def _schema_change(self, run: Any, sql: str, params: Any,
+                             deadline: float | None) -> Any:
+        """CREATE/ALTER/DROP under the cluster-wide DDL lock (postgres_ddl.py), so that
+        nodes running the same migration at once do not race in the catalog."""
+        pool = await self._ready()
+        try:
+            conn = await pool.acquire()
+        except Exception as exc:
+            raise translate(exc, "execute") from None
+        try:
+            await self._run(conn, "execute", "SELECT pg_advisory_lock($1)", [DDL_LOCK_KEY],
+                            deadline)
+            try:
+                return await run(conn, sql, params, deadline)
+            finally:
+                try:
+                    await conn.execute("SELECT pg_advisory_unlock($1)", DDL_LOCK_KEY)
+                except Exception:
+                    conn.terminate()   # the session ends, and the server frees its lock
+        finally:
+            await pool.release(conn)
 
     def execute_now(self, sql: str, params: Any = None, deadline: float | None = None) -> Any:
         return MISS   # every statement is a network round trip: always awaited
@@ -267,7 +315,8 @@ class PostgresDatabase(_Runner):
         idle = pool.get_idle_size() if pool else 0
         return {"max_open_connections": self.max_open, "open_connections": size,
                 "in_use": size - idle, "idle": idle, "wait_count": 0, "wait_duration": "0s",
-                "max_idle_closed": 0, "max_idle_time_closed": 0, "max_lifetime_closed": 0}
+                "max_idle_closed": 0, "max_idle_time_closed": 0,
+                "max_lifetime_closed": self.lifetime_closed}
 
     def __repr__(self) -> str:
         return f"<PostgresDatabase {self.entry_id} {self.where}>"
