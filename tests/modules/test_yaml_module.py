@@ -149,3 +149,28 @@ def test_libyaml_syntax_errors_read_like_yaml_v3():
     value, err = values('return yaml.decode("a: b: c")', modules=M)
     assert value is None and "mapping values are not allowed in this context" in err.message
     assert "line 1, column 5" in err.message
+
+
+def test_encoding_a_huge_table_stops_at_the_calls_budget(caplog):
+    import asyncio
+    import time
+
+    from tests.lua_helpers import run_lua
+
+    src = ("local yaml = require('yaml')\n"
+           "return {main = function()\n"
+           "  local t = {} for i = 1, 250000 do t[i] = {a = i, b = 'x'} end\n"
+           "  local text, err = yaml.encode(t)\n"
+           "  return text == nil, err and err:kind(), err and err:message() end}")
+
+    async def go():
+        t0 = time.monotonic()
+        result = await run_lua(src, modules=M, budget=1.0)
+        return result, time.monotonic() - t0
+
+    result, took = asyncio.run(go())
+    assert took < 3.0, took      # encoding alone takes tens of seconds here
+    assert not any("stuck" in r.getMessage() for r in caplog.records)
+    if not result.raised:
+        assert result.values[:2] == [True, "Internal"]
+        assert "time budget ran out while encoding" in result.values[2]

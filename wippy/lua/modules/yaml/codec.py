@@ -5,8 +5,9 @@ Decoding is safe: only plain data is constructed (no tags that build objects;
 document whose aliases would expand past MAX_NODES values, or that refers to
 itself, is refused before anything is built (the "billion laughs" bomb).
 Huge documents are bounded too: composing stops past MAX_NODES nodes, and composing
-and building check the call's deadline every few hundred nodes, so a decode never
-runs on in a worker thread after its call has timed out. The scanner and parser are
+and building (and, for encode, representing and emitting) check the call's deadline
+every few hundred nodes, so neither runs on in a worker thread after its call has
+timed out. The scanner and parser are
 libyaml's when PyYAML has it (several times faster than the pure-Python ones); nodes
 are composed in Python, one by one, so the checks can run between them.
 Scalars resolve as yaml.v3 does into an untyped value: `true`/`false` (any of three
@@ -199,6 +200,24 @@ def decode(text: str, deadline: float | None = None, max_nodes: int = MAX_NODES,
 
 class _Dumper(yaml.SafeDumper):
     field_order: tuple = ()
+    deadline: float | None = None
+    _steps = 0
+
+    def _tick(self) -> None:
+        # PyYAML's emitter is pure Python (~40 µs a node here): a big table could hold
+        # a worker long past its call's deadline without this.
+        self._steps += 1
+        if (not self._steps % CHECK_EVERY and self.deadline is not None
+                and time.monotonic() > self.deadline):
+            raise YamlError("the call's time budget ran out while encoding")
+
+    def represent_data(self, data: Any) -> yaml.Node:
+        self._tick()
+        return super().represent_data(data)
+
+    def emit(self, event: Any) -> None:
+        self._tick()
+        super().emit(event)
 
     def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
         super().increase_indent(flow, False)        # yaml.v3 indents lists under keys
@@ -221,7 +240,9 @@ _Dumper.add_representer(dict, _represent_dict)
 _Dumper.add_representer(bytes, lambda d, v: _represent_str(d, v.decode("utf-8", "replace")))
 
 
-def encode(value: Any, field_order: tuple = ()) -> str:
-    dumper_class = type("Dumper", (_Dumper,), {"field_order": field_order})
+def encode(value: Any, field_order: tuple = (), deadline: float | None = None) -> str:
+    """YAML text of `value`; YamlError when time.monotonic() passes `deadline`."""
+    dumper_class = type("Dumper", (_Dumper,), {"field_order": field_order,
+                                                "deadline": deadline})
     return yaml.dump(value, Dumper=dumper_class, indent=4, default_flow_style=False,
                      allow_unicode=True, sort_keys=False, width=1 << 30)

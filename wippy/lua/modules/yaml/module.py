@@ -49,8 +49,8 @@ class YamlModule(LuaModule):
             except ConversionError as exc:
                 raise _invalid(str(exc)) from None
             try:
-                text = codec.encode(plain, order)
-            except (ValueError, RecursionError) as exc:
+                text = codec.encode(plain, order, call.deadline)
+            except (ValueError, RecursionError) as exc:     # codec.YamlError too
                 raise WippyError(f"yaml encode failed: {exc}", INTERNAL, retryable=False) from None
             ensure_room(call, len(text))
             return text
