@@ -169,7 +169,7 @@ def test_encoding_a_huge_table_stops_at_the_calls_budget(caplog):
         return result, time.monotonic() - t0
 
     result, took = asyncio.run(go())
-    assert took < 3.0, took      # encoding alone takes tens of seconds here
+    assert took < 6.0, took      # encoding alone takes tens of seconds here
     assert not any("stuck" in r.getMessage() for r in caplog.records)
     if not result.raised:
         assert result.values[:2] == [True, "Internal"]
