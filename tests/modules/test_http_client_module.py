@@ -242,3 +242,33 @@ def test_body_larger_than_the_lua_memory_is_an_error_inside_pcall():
     ok, value, message = res.values
     assert ok is True and value is None
     assert "not enough memory" in message
+
+
+def test_a_connect_that_never_completes_is_bounded():
+    import socket
+    # A listener that never accepts, its backlog filled: the kernel drops further SYNs,
+    # so a new connection hangs in connect().
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    port = listener.getsockname()[1]
+    fillers = []
+    try:
+        for _ in range(8):
+            s = socket.socket()
+            s.setblocking(False)
+            s.connect_ex(("127.0.0.1", port))
+            fillers.append(s)
+        t0 = time.monotonic()
+        res, _ = run(f"""
+            local r, err = http_client.get("http://127.0.0.1:{port}/", {{timeout = 0.4}})
+            return r, err:kind(), err:retryable(), err:message()
+        """)
+        took = time.monotonic() - t0
+    finally:
+        for s in fillers:
+            s.close()
+        listener.close()
+    _, kind, retryable, message = res.values
+    assert kind == "Internal" and retryable is True and "timed out" in message, message
+    assert took < 3, took
