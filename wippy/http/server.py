@@ -28,6 +28,7 @@ from .assembly import Routing
 from .edge import (DEFAULT_BODY_IDLE, DEFAULT_MAX_BODY_BUFFER, DEFAULT_MAX_CONNECTIONS,
                    DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_HEADERS, DEFAULT_MAX_URI, Edge)
 from .endpoint import DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_BODY
+from . import uvicorn_run
 from .protocol import protocol_class
 
 log = logging.getLogger("wippy.http")
@@ -157,20 +158,10 @@ class HttpServer:
             raise WippyError(f"{self.entry_id}: cannot listen on {self.addr}: "
                              f"{exc.strerror or exc}{hint}", UNAVAILABLE,
                              retryable=False) from None
-        config = self._config(app)
-        server = uvicorn.Server(config)
-        try:
-            config.load()
-            server.lifespan = config.lifespan_class(config)
-            await server.startup(sockets=[sock])
-        except BaseException:
-            sock.close()
-            raise
-        self._server = server
+        self._server, self._ticker = await uvicorn_run.start_on(
+            self._config(app), sock, f"{self.entry_id} ticker")
         self.app = app
         self.bound = sock.getsockname()[:2]
-        self._ticker = asyncio.get_running_loop().create_task(server.main_loop(),
-                                                             name=f"{self.entry_id} ticker")
         routes = len(self.routing.endpoints)
         log.info("http server listening",
                  extra=fields(service=self.entry_id, url=self.url, routes=routes))
@@ -223,21 +214,9 @@ class HttpServer:
         server, self._server = self._server, None
         if server is None:
             return
-        server.should_exit = True
-        if self._ticker is not None:
-            await self._ticker
-            self._ticker = None
-        try:
-            await asyncio.wait_for(server.shutdown(), self.grace_period() + 1.0)
-        except (asyncio.TimeoutError, TimeoutError):
+        ticker, self._ticker = self._ticker, None
+        if not await uvicorn_run.stop(server, ticker, self.grace_period() + 1.0):
             log.warning("http shutdown did not finish in time; closing connections",
                         extra=fields(service=self.entry_id))
-        finally:
-            for conn in list(server.server_state.connections):
-                transport = getattr(conn, "transport", None)
-                if transport is not None and not transport.is_closing():
-                    transport.abort()
-            for task in list(server.server_state.tasks):
-                task.cancel()
         self.bound = None
         log.info("http server stopped", extra=fields(service=self.entry_id))

@@ -2,7 +2,7 @@
 `prometheus.address`, in place of the plain listener (listener.py), which needs no HTTP
 framework for three GET paths but cannot take a replay POST.
 
-Run like every http.service here (wippy/http/server.py): our own socket, uvicorn's
+Run like every http.service here (wippy/http/uvicorn_run.py): our own socket, uvicorn's
 startup and main loop, never `Server.serve()`, whose signal handlers would take the
 CLI's."""
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 import uvicorn
 
 from ...errors import ConfigError
+from ...http import uvicorn_run
 from ...http.server import bind
 from ...logs import fields
 from ..listener import OpsListener, split_address
@@ -66,17 +67,7 @@ class PageListener:
         config = uvicorn.Config(self.page.app(), ws="none", lifespan="off", log_config=None,
                                 access_log=False, server_header=False,
                                 timeout_graceful_shutdown=STOP_GRACE)
-        server = uvicorn.Server(config)
-        try:
-            config.load()
-            server.lifespan = config.lifespan_class(config)
-            await server.startup(sockets=[sock])
-        except BaseException:
-            sock.close()
-            raise
-        self._server = server
-        self._main = asyncio.get_running_loop().create_task(server.main_loop(),
-                                                            name="ops page ticker")
+        self._server, self._main = await uvicorn_run.start_on(config, sock, "ops page ticker")
         bound = sock.getsockname()
         self._port = bound[1]
         self.errors.attach()
@@ -93,17 +84,5 @@ class PageListener:
         server, self._server = self._server, None
         if server is None:
             return
-        server.should_exit = True
-        if self._main is not None:
-            await self._main
-        try:
-            await asyncio.wait_for(server.shutdown(), STOP_GRACE + 1.0)
-        except (asyncio.TimeoutError, TimeoutError):
-            pass
-        finally:
-            for conn in list(server.server_state.connections):
-                transport = getattr(conn, "transport", None)
-                if transport is not None and not transport.is_closing():
-                    transport.abort()
-            for task in list(server.server_state.tasks):
-                task.cancel()
+        main, self._main = self._main, None
+        await uvicorn_run.stop(server, main, STOP_GRACE + 1.0)
