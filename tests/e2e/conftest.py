@@ -66,6 +66,16 @@ class WippyProcess:
         self._reader.join(2)
         return code
 
+    def stop(self) -> None:
+        """SIGTERM, and the run must end with exit 0 (killed if it does not end at all)."""
+        if self.proc.poll() is None:
+            self.signal(signal.SIGTERM)
+            try:
+                assert self.wait(20) == 0, self.logs
+            except subprocess.TimeoutExpired:
+                self.kill()
+                raise
+
     def kill(self) -> None:
         if self.proc.poll() is None:
             self.proc.kill()

@@ -5,7 +5,6 @@ refuses a broken registry while the old code keeps answering, and recovers."""
 from __future__ import annotations
 
 import shutil
-import signal
 import subprocess
 import sys
 import threading
@@ -34,16 +33,6 @@ def running(project: Path, *args: str) -> WippyProcess:
     proc = WippyProcess(project, free_port(), list(args))
     proc.wait_ready()
     return proc
-
-
-def stop(proc: WippyProcess) -> None:
-    if proc.proc.poll() is None:
-        proc.signal(signal.SIGTERM)
-        try:
-            assert proc.wait(20) == 0, proc.logs
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            raise
 
 
 @pytest.fixture
@@ -77,7 +66,7 @@ def test_handler_creates_a_function_entry_and_calls_it_and_adds_a_route(project)
             made = http.post("/make", params={"name": "dyn_hello", "answer": "free again"})
             assert made.json() == {"version": "v3", "answer": "free again"}, made.text
     finally:
-        stop(proc)
+        proc.stop()
     assert "registry changed version=v2" in proc.logs
 
 
@@ -135,7 +124,7 @@ def test_watch_reloads_a_saved_handler_keeps_old_code_on_errors_and_recovers(pro
             poll_until(lambda: http.get("/hello").text == "hello v3", 5, 0.01, "recovered")
             assert http.get("/slow").text == "slow v2"
     finally:
-        stop(proc)
+        proc.stop()
     assert "Traceback" not in proc.logs
 
 
@@ -157,7 +146,7 @@ def test_watch_restarts_a_consumer_whose_worker_changed_and_no_message_is_lost(p
                 return got if got["handled"] == jobs else None
             got = poll_until(done, 20, 0.05, "every job handled")
     finally:
-        stop(proc)
+        proc.stop()
     assert got["by"].get("worker v2", 0) > 0, got       # the new worker took over ...
     assert got["by"].get("worker v1", 0) > 0, got       # ... after the old one had started
     assert "service stopping service=app:worker.consumer" in proc.logs

@@ -2,8 +2,6 @@
 listener of their own, and the Lua `metrics` module, against a real `wippy run`."""
 from __future__ import annotations
 
-import signal
-import subprocess
 
 import httpx
 
@@ -65,16 +63,6 @@ def enable(project, ops_port: int) -> None:
     (project / "src" / "record.lua").write_text(RECORD)
 
 
-def stop(proc: WippyProcess) -> None:
-    if proc.proc.poll() is None:
-        proc.signal(signal.SIGTERM)
-        try:
-            assert proc.wait(20) == 0, proc.logs
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            raise
-
-
 def series(text: str) -> dict[str, float]:
     out = {}
     for line in text.splitlines():
@@ -114,7 +102,7 @@ def test_health_and_ready_during_a_slow_boot_and_after(project):
         assert httpx.get(f"{base}/nope", timeout=5).status_code == 404
         assert httpx.post(f"{base}/metrics", timeout=5).status_code == 405
     finally:
-        stop(proc)
+        proc.stop()
 
 
 def test_metrics_scraped_after_requests_and_lua_metrics(project):
@@ -171,7 +159,7 @@ def test_metrics_scraped_after_requests_and_lua_metrics(project):
         assert got['wippy_sqlite_grouped_writes_total{database="app:db"}'] >= \
             2 * got['wippy_sqlite_commit_groups_total{database="app:db"}']
     finally:
-        stop(proc)
+        proc.stop()
 
 
 def test_a_busy_prometheus_address_is_a_clear_error(project):

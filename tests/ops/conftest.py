@@ -1,8 +1,6 @@
 """The ops page tests' app, running under a real `wippy run` (tests/ops/app.py)."""
 from __future__ import annotations
 
-import signal
-import subprocess
 from dataclasses import dataclass
 
 import pytest
@@ -23,16 +21,6 @@ class OpsApp:
         return self.proc.url
 
 
-def stop(proc: WippyProcess) -> None:
-    if proc.proc.poll() is None:
-        proc.signal(signal.SIGTERM)
-        try:
-            assert proc.wait(20) == 0, proc.logs
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            raise
-
-
 @pytest.fixture
 def ops_app(tmp_path):
     port = free_port()
@@ -42,4 +30,4 @@ def ops_app(tmp_path):
         proc.wait_ready()
         yield OpsApp(proc, f"http://127.0.0.1:{port}", port)
     finally:
-        stop(proc)
+        proc.stop()

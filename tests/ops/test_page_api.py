@@ -13,7 +13,6 @@ from tests.e2e.conftest import WippyProcess, free_port
 from tests.polling import poll_until
 
 from .app import make_app
-from .conftest import stop
 
 
 def token(ops: httpx.Client) -> str:
@@ -189,4 +188,4 @@ def test_allow_remote_serves_other_host_names(tmp_path):
                            headers={"host": "ops.internal.example:9090"}, timeout=10)
         assert answer.status_code == 200 and answer.json()["ready"] is True
     finally:
-        stop(proc)
+        proc.stop()
