@@ -60,8 +60,9 @@ def test_spawn_memory_and_latency_stay_in_their_order_of_magnitude():
             assert per_process < 6 * 1024, f"{per_process:.0f} B of Lua per idle process"
             recv = host.spawn_entry("app:recv", [500])
             send = host.spawn_entry("app:send", [recv.pid, 500])
-            result = await asyncio.wait_for(recv.done, 30)
-            await asyncio.wait_for(send.done, 5)
+            sent = await asyncio.wait_for(send.done, 30)
+            assert sent.error is None, sent.error
+            result = await asyncio.wait_for(recv.done, 5)
             median = statistics.median(result.first) / 1000
             assert median < 500, f"message latency median {median:.0f} µs"      # aim: 50 µs
             for p in procs:
