@@ -91,6 +91,7 @@ def test_health_and_ready_during_a_slow_boot_and_after(project):
         assert early.status_code == 503, early.text
         assert early.json()["status"] == "not ready"
         assert httpx.get(f"{base}/health", timeout=5).json() == {"status": "ok"}
+        assert httpx.get(f"{base}/livez", timeout=5).json() == {"status": "ok"}   # Wippy's path
         assert not any("runtime ready" in line for line in proc.lines)
         proc.wait_ready()
         ready = httpx.get(f"{base}/ready", timeout=5)

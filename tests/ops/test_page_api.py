@@ -83,6 +83,7 @@ def test_state_shows_services_queues_dead_letters_errors_and_entries(ops_app):
 
         # The listener's own paths, beside the page.
         assert ops.get("/health").json() == {"status": "ok"}
+        assert ops.get("/livez").json() == {"status": "ok"}
         assert ops.get("/ready").json()["status"] == "ready"
         assert "wippy_queue_ready" in ops.get("/metrics").text
         assert ops.post("/metrics").status_code == 405

@@ -1,5 +1,6 @@
 """The operations listener (`.wippy.yaml` `prometheus: {enabled, address}`): GET /metrics
-(Prometheus text format), /health (the process answers) and /ready (services up), on an
+(Prometheus text format), /health and /livez (the process answers; /livez is the path Wippy
+documents, en/guides/observability.md) and /ready (services up), on an
 address of its own so scrapes and probes never queue behind application traffic
 (docs/operations.md).
 
@@ -78,14 +79,14 @@ class OpsListener:
             return 405, "text/plain", b"method not allowed: use GET\n"
         if path == b"/metrics":
             return 200, CONTENT_TYPE, self.metrics.render()
-        if path == b"/health":
+        if path in (b"/health", b"/livez"):
             return 200, "application/json", b'{"status":"ok"}\n'
         if path == b"/ready":
             ready, services = self.readiness()
             body = json.dumps({"status": "ready" if ready else "not ready",
                                "services": services}, sort_keys=True).encode() + b"\n"
             return (200 if ready else 503), "application/json", body
-        return 404, "text/plain", b"not found: /metrics, /health and /ready are served here\n"
+        return 404, "text/plain", b"not found: /metrics, /health, /livez and /ready are served here\n"
 
 
 _REASONS = {200: b"OK", 404: b"Not Found", 405: b"Method Not Allowed",

@@ -103,7 +103,7 @@ class OpsPage:
     def app(self) -> Starlette:
         page = self._guarded
         routes = [Route(path, self.plain, methods=ALL_METHODS)
-                  for path in ("/metrics", "/health", "/ready")]
+                  for path in ("/metrics", "/health", "/livez", "/ready")]
         routes += [
             Route("/ops", page(self.to_page)),
             Route("/ops/", page(self.page)),
