@@ -4,6 +4,7 @@ import logging
 import pytest
 
 from wippy.errors import ConfigErrors
+from wippy.logs import node_name
 from wippy.registry.loader import load_entries
 from wippy.runtime import Runtime
 
@@ -66,7 +67,7 @@ def test_runtime_builds_in_order_starts_serves_and_stops_in_reverse(tmp_path, ca
     messages = [r.getMessage() for r in caplog.records]
     assert "runtime ready" in messages
     ready = next(r for r in caplog.records if r.getMessage() == "runtime ready")
-    assert ready.fields == {"entries": 6, "services": 4}
+    assert ready.fields == {"entries": 6, "services": 4, "node": node_name()}
 
 
 def test_config_errors_start_nothing(tmp_path):

@@ -11,12 +11,18 @@ Repeated errors do not flood the log (a full disk once wrote a thousand ERROR li
 in 30 s): of identical lines at ERROR and above, the first is written, the rest are
 counted, and every few seconds one summary line says how many there were
 (`RepeatFilter`).
+
+Each node names itself in its logs (`node_name`): `host:pid` unless `relay.node_name` in
+`.wippy.yaml` or the `WIPPY_NODE_ID` / `WIPPY_RELAY_NODE_NAME` variable names it. Every JSON
+line carries it as `node`; on the console the start and ready lines do (docs/scale-out.md).
 """
 from __future__ import annotations
 
 import json
 import logging
+import os
 import re
+import socket
 import sys
 import threading
 import time
@@ -33,6 +39,27 @@ _DIM = "\033[2m"
 _HANDLER_FLAG = "_wippy_handler"
 REPEAT_INTERVAL = 5.0      # seconds between two summaries of a repeated error
 _MAX_WINDOWS = 1024        # distinct error lines remembered before quiet ones are dropped
+
+
+_NODE_ENV = ("WIPPY_NODE_ID", "WIPPY_RELAY_NODE_NAME")   # Go Wippy's overrides, in order
+_node: str | None = None
+
+
+def set_node_name(name: str | None) -> None:
+    """This process's node identity (`relay.node_name`); None: the default."""
+    global _node
+    _node = name or None
+
+
+def node_name() -> str:
+    """`relay.node_name`, else WIPPY_NODE_ID / WIPPY_RELAY_NODE_NAME, else `host:pid`
+    (read each time: the pid of a forked child is its own)."""
+    if _node:
+        return _node
+    for var in _NODE_ENV:
+        if os.environ.get(var):
+            return os.environ[var]
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def fields(**values: Any) -> dict[str, Any]:
@@ -93,7 +120,8 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         out: dict[str, Any] = {"ts": round(record.created, 3), "level": record.levelname.lower(),
-                               "logger": record.name, "msg": record.getMessage()}
+                               "logger": record.name, "msg": record.getMessage(),
+                               "node": node_name()}
         extra = getattr(record, "fields", None)
         if isinstance(extra, dict):
             for key, value in extra.items():

@@ -24,7 +24,7 @@ from .kinds.base import BuildContext, Kind, Service
 from .kinds.env import REGISTRY_KEY as ENV_REGISTRY
 from .registry.loader import load_entries
 from .registry.lockfile import Lock
-from .logs import fields
+from .logs import fields, node_name
 from .registry.disable import apply_disable
 from .registry.overrides import apply_override_items, apply_overrides
 from .registry.project_config import ProjectConfig
@@ -133,7 +133,8 @@ class Runtime:
     async def _start(self) -> None:
         self.engine = make_engine(self.objects, self.modules, **self.engine_options)
         self.plan = prepare(self.entries, self.kinds, self.modules, self.engine.check_source)
-        log.info("registry loaded", extra=fields(entries=len(self.plan.entries)))
+        log.info("registry loaded",
+                 extra=fields(entries=len(self.plan.entries), node=node_name()))
         for warning in self.plan.warnings:
             log.warning(str(warning))
         await self.engine.start()
@@ -150,7 +151,7 @@ class Runtime:
         self.supervisor = Supervisor(services, self.plan.graph.deps, **options)
         await self.supervisor.start()
         log.info("runtime ready", extra=fields(entries=len(self.plan.entries),
-                                                services=len(services)))
+                                                services=len(services), node=node_name()))
 
     async def _build(self, eid: str, ctx: BuildContext, plan: Plan | None = None) -> None:
         plan = plan or self.plan

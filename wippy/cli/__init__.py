@@ -27,7 +27,7 @@ from ..registry.config import suggest
 from ..registry.entry import Entry
 from ..errors import ConfigError, ConfigErrors
 from ..registry.lockfile import DEFAULT_MODULES, DEFAULT_SRC, LOCK_NAME, init_lock, read_lock
-from ..logs import fields, setup_logging
+from ..logs import fields, set_node_name, setup_logging
 from ..registry.project_config import load_project_config
 
 log = logging.getLogger("wippy")
@@ -144,6 +144,7 @@ def _read_project(args: argparse.Namespace) -> list[Entry]:
     if encoding and not args.log_json:
         setup_logging(verbose=args.verbose, console=args.console, silent=args.silent,
                       json_lines=encoding == "json")
+    set_node_name(project.settings.node_name)   # relay.node_name: this node in its logs
     project.warn_ignored()
     if project.files:
         log.debug("config loaded", extra=fields(files=",".join(project.files),

@@ -5,7 +5,8 @@ handled by project_config.py. `logger.encoding` (console | json) chooses the
 log format, `logger.access_log` (ours, default true) the line per HTTP request, and
 `shutdown.timeout` bounds a graceful stop.
 `prometheus` (enabled, address) opens the metrics and health listener; `ops` (enabled,
-allow_remote) adds the ops page to it (docs/operations.md, "Ops page"). The other sections
+allow_remote) adds the ops page to it (docs/operations.md, "Ops page"); `relay.node_name`
+names this node in its logs (docs/scale-out.md). The other sections
 the Wippy docs define (cluster, otel, ...) configure parts of Go Wippy this
 runtime does not have: they are accepted so one file serves both, and a
 warning says they have no effect. Any other name is refused with a
@@ -55,14 +56,21 @@ def _duration(value: Any) -> str | None:
     return None
 
 
+def _text(value: Any) -> str | None:
+    if isinstance(value, str) and value.strip() and not any(c.isspace() for c in value):
+        return None
+    return f"must be a name without spaces (like worker-1), got {value!r}"
+
+
 HONOURED: dict[str, dict[str, Checker]] = {
     "logger": {"encoding": _choice("console", "json"), "access_log": _bool},
     "shutdown": {"timeout": _duration},
     "prometheus": {"enabled": _bool, "address": _address},
     "ops": {"enabled": _bool, "allow_remote": _bool},
+    "relay": {"node_name": _text},    # only the node's name in its logs (docs/scale-out.md)
 }
 # Documented Wippy sections with no counterpart here (docs/configuration.md lists them).
-IGNORED = ("logmanager", "profiler", "security", "registry", "relay", "supervisor",
+IGNORED = ("logmanager", "profiler", "security", "registry", "supervisor",
            "functions", "lua", "finder", "otel", "metrics", "cluster", "lsp",
            "network_service", "dispatcher", "modules", "extensions", "boot", "workspace")
 SECTIONS = (*COMPOSITION, *HONOURED, *IGNORED)
@@ -105,6 +113,7 @@ class Settings:
     prometheus_address: str = PROMETHEUS_ADDRESS
     ops_enabled: bool = False              # the ops page on that listener (operations.md)
     ops_allow_remote: bool = False         # serve it on a non-loopback address too
+    node_name: str | None = None           # relay.node_name: this node in its logs
 
 
 def settings_from(config: dict[str, Any]) -> Settings:
@@ -123,4 +132,5 @@ def settings_from(config: dict[str, Any]) -> Settings:
     ops = config.get("ops") or {}
     out.ops_enabled = bool(ops.get("enabled", False))
     out.ops_allow_remote = bool(ops.get("allow_remote", False))
+    out.node_name = (config.get("relay") or {}).get("node_name")
     return out
