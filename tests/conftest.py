@@ -11,6 +11,14 @@ def anyio_backend():
     return "asyncio"
 
 
+def missing_server(message: str) -> None:
+    """A server package that is not installed: a skip on a developer machine, a failure
+    under CI=true (CI must run every test; .ci/run installs the packages)."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{message}; CI=true needs it", pytrace=False)
+    pytest.skip(message)
+
+
 # One private PostgreSQL per test session (tests/postgres_server.py); each test that asks for
 # `pg_database` gets a database of its own on it. Skipped when PostgreSQL is not installed
 # (.ci/run installs it).
@@ -24,7 +32,7 @@ def postgres_server():
 
     from tests.postgres_server import PostgresServer, bin_dir
     if bin_dir() is None:
-        pytest.skip("PostgreSQL is not installed (apt-get install -y postgresql)")
+        missing_server("PostgreSQL is not installed (apt-get install -y postgresql)")
     # Not under pytest's tmp dir: that is 0700 root's, and the server runs unprivileged.
     directory = tempfile.mkdtemp(prefix="wippy-pg-")
     server = PostgresServer(directory)
@@ -59,7 +67,7 @@ def rabbitmq_server():
 
     from tests.rabbitmq_server import RabbitServer, installed
     if not installed():
-        pytest.skip("RabbitMQ is not installed (apt-get install -y rabbitmq-server)")
+        missing_server("RabbitMQ is not installed (apt-get install -y rabbitmq-server)")
     directory = tempfile.mkdtemp(prefix="wippy-rmq-")
     server = RabbitServer(directory, vhosts=RABBIT_VHOSTS)
     server.start()
