@@ -79,3 +79,25 @@ def test_ops_section(tmp_path):
     assert ".wippy.yaml:2: ops.enabld: unknown field (did you mean enabled?)" in str(bad.value)
     with pytest.raises(ConfigErrors, match="ops.allow_remote: must be true or false"):
         _settings(tmp_path, "ops: {allow_remote: sometimes}\n")
+
+
+@pytest.mark.parametrize("config, problem", [
+    ("ops: {enabled: true}\n", "ops.enabled: the ops page is served on the prometheus "
+                               "listener; set prometheus.enabled: true in .wippy.yaml"),
+    ("ops: {enabled: true}\nprometheus: {enabled: true, address: '0.0.0.0:9090'}\n",
+     "ops.enabled: prometheus.address 0.0.0.0:9090 is not a loopback address"),
+])
+def test_wippy_check_refuses_the_ops_settings_wippy_run_refuses(tmp_path, config, problem):
+    import subprocess
+    import sys
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "_index.yaml").write_text('version: "1.0"\nnamespace: app\nentries: []\n')
+    (tmp_path / "wippy.lock").write_text("directories:\n  modules: .wippy\n  src: ./src\n")
+    (tmp_path / ".wippy.yaml").write_text(config)
+    out = subprocess.run([sys.executable, "-m", "wippy", "check"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 1 and out.stdout.startswith(problem), out.stdout + out.stderr
+    (tmp_path / ".wippy.yaml").write_text("ops: {enabled: true}\nprometheus: {enabled: true}\n")
+    out = subprocess.run([sys.executable, "-m", "wippy", "check"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stdout + out.stderr

@@ -171,8 +171,10 @@ def cmd_init(args: argparse.Namespace, **_: Any) -> int:
 
 def cmd_check(args: argparse.Namespace, kinds: Any = None, modules: Any = None) -> int:
     from ..runtime import check
+    from ..ops.serve import check_project
     try:
         entries = _read_project(args)
+        check_project(args.project.settings)   # what `wippy run` refuses in .wippy.yaml
     except FileNotFoundError:
         print(_no_lock(args), file=sys.stdout)
         return 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any, AsyncIterator
 
-from ..errors import ConfigError
+from ..errors import ConfigError, ConfigErrors
 from . import metrics as ops_metrics
 from .observe import configure as configure_observation
 from .listener import OpsListener
@@ -17,6 +17,17 @@ def _readiness(runtime: Any):
             return False, {}
         return supervisor.readiness()
     return readiness
+
+
+def check_project(settings: Any) -> None:
+    """`wippy check`: the ops page settings `ops_listener` refuses at `wippy run` (it needs
+    the prometheus listener, on loopback unless allowed), raised as ConfigErrors."""
+    if settings is not None and getattr(settings, "ops_enabled", False):
+        from .page.server import check_settings
+        try:
+            check_settings(settings)
+        except ConfigError as err:
+            raise ConfigErrors([err]) from None
 
 
 @contextlib.asynccontextmanager
