@@ -70,6 +70,14 @@ def _settings(tmp_path, text):
     return load_project_config(cwd=tmp_path).settings
 
 
+def test_prometheus_without_an_address_listens_on_loopback_9090(tmp_path):
+    """docs/decisions.md D16: Wippy would start no server; we listen where its guide does."""
+    got = _settings(tmp_path, "prometheus: {enabled: true}\n")
+    assert (got.prometheus_enabled, got.prometheus_address) == (True, "127.0.0.1:9090")
+    got = _settings(tmp_path, "prometheus: {enabled: true, address: '0.0.0.0:9100'}\n")
+    assert got.prometheus_address == "0.0.0.0:9100"
+
+
 def test_ops_section(tmp_path):
     assert _settings(tmp_path, "logger: {encoding: json}\n").ops_enabled is False
     got = _settings(tmp_path, "ops: {enabled: true, allow_remote: true}\n")
