@@ -106,3 +106,32 @@ def test_wippy_test_without_a_lock(notes_project):
     done = wippy(notes_project, "test")
     assert done.returncode == 1
     assert "run `wippy init` first" in done.stderr
+
+
+def test_wippy_run_test_is_the_tutorials_form_of_wippy_test(notes_project):
+    """en/tutorials/testing.md runs `wippy run test [suite]`: the same runner."""
+    assert wippy(notes_project, "init").returncode == 0
+    done = wippy(notes_project, "-s", "run", *_port_override(), "test", "calculator", "hooks")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.startswith("10 tests in 2 suites\n")
+    assert "2 suites | 9 passed | 0 failed | 1 skipped" in done.stdout
+    done = wippy(notes_project, "-s", "run", *_port_override(), "test", "broken", "--json")
+    assert done.returncode == 1
+    assert json.loads(done.stdout)["failed"] == 2
+
+
+def test_a_project_command_named_test_wins_over_the_runner(notes_project):
+    index = notes_project / "src" / "_index.yaml"
+    index.write_text(index.read_text().rstrip("\n") + """
+  - name: my_test_command
+    kind: process.lua
+    meta:
+      command: {name: test, short: the project's own}
+    source: file://add.lua
+    method: main
+""")
+    assert wippy(notes_project, "init").returncode == 0
+    done = wippy(notes_project, "-s", "run", "test")
+    # the command path was taken: it wants a terminal host, which this app has none of
+    assert done.returncode == 1
+    assert "no terminal.host found in registry" in done.stderr, done.stdout + done.stderr

@@ -198,7 +198,9 @@ def cmd_check(args: argparse.Namespace, kinds: Any = None, modules: Any = None) 
 def cmd_run(args: argparse.Namespace, kinds: Any = None, modules: Any = None) -> int:
     from .. import cli_exec
     if cli_exec.wanted(args):   # a command-line program on the terminal host
-        return cli_exec.cmd_exec(args, kinds, modules)
+        from .test import run_command_form   # or `wippy run test`, as Wippy's tutorial runs
+        code = run_command_form(args, kinds, modules)
+        return code if code is not None else cli_exec.cmd_exec(args, kinds, modules)
     try:
         entries = _read_project(args)
     except FileNotFoundError:

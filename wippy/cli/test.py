@@ -25,6 +25,30 @@ def add_parser(sub: Any, registry_flags: Any) -> None:
     p.add_argument("--json", action="store_true", help="JSON report on stdout")
 
 
+def run_command_form(args: argparse.Namespace, kinds: Any = None,
+                     modules: Any = None) -> int | None:
+    """`wippy run test [PATTERN...] [--json] [--timeout S]`, the command
+    en/tutorials/testing.md uses (in Wippy, the wippy/test module's command `test`): this
+    runner, unless the project has a command of its own named `test`. None when it is not
+    this form, or the registry does not load (then `wippy run` reports that as usual)."""
+    if getattr(args, "target", None) != "test" or getattr(args, "exec_target", None):
+        return None
+    from .. import cli_exec
+    from . import _read_project
+    try:
+        entries = _read_project(args)
+    except (FileNotFoundError, ConfigErrors):
+        return None
+    if any(name == "test" for name, *_ in cli_exec.commands(entries)):
+        return None
+    parser = argparse.ArgumentParser(prog="wippy run test")
+    parser.add_argument("patterns", nargs="*")
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT)
+    parser.add_argument("--json", action="store_true")
+    parser.parse_args(args.target_args, namespace=args)
+    return cmd_test(args, entries, kinds, modules)
+
+
 def cmd_test(args: argparse.Namespace, entries: list[Entry], kinds: Any = None,
              modules: Any = None) -> int:
     selected = discover(entries, args.patterns)
