@@ -123,3 +123,14 @@ def test_comments_and_docs_cite_only_documents_in_the_repository():
             if OUTSIDE.search(line) or (DECISION.search(line) and "decisions.md" not in line):
                 bad.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
     assert not bad, "cite docs/decisions.md or another page in docs/:\n" + "\n".join(bad)
+
+
+def test_the_readme_names_every_dependency():
+    import tomllib
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    names = [re.split(r"[<>=!~\[ ;]", spec, maxsplit=1)[0] for spec in project["dependencies"]]
+    text = (ROOT / "README.md").read_text()
+    paragraph = text[text.index("Dependencies:"):]
+    paragraph = paragraph.split("\n\n", 1)[0]
+    missing = [name for name in names if name.lower() not in paragraph.lower()]
+    assert not missing, f"README.md's Dependencies paragraph does not name {missing}"
