@@ -67,7 +67,7 @@ class Call:
         self.extras = extras or {}
         self.worker: LuaWorker | None = None
         self.deferred: list[Callable[[], Awaitable[None]]] = []   # cleanups; see defer()
-        self.co = None       # lupa coroutine (touched only on the worker thread)
+        self.co = None       # lupa coroutine (touched only by the thread running its Lua state)
         self.handle = None   # the call's state handle inside Lua
         self.effects = False  # made a host call that changes something outside the call
         self.engine = None    # the LuaEngine running the call (funcs calls other entries)

@@ -8,7 +8,8 @@
 A key is a variable's public name or its entry id. The variables come from
 the env.* entries (wippy/kinds/env.py); the runtime puts their EnvRegistry in
 the call's objects. Storage access is a dict lookup or a small file read, so
-it runs on the Lua worker thread rather than awaiting the event loop.
+it runs inside the host call, on the thread running the Lua state (the event loop's own
+state by default), rather than awaiting the event loop.
 """
 from __future__ import annotations
 

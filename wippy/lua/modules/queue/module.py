@@ -1,7 +1,8 @@
 """The `queue` Lua module: publish, message() inside a consumer call, info (docs/modules/queue.md).
 
-`publish` runs on the Lua worker thread and appends to the driver directly
-(no loop round trip); only a full queue falls back to `lib.await`, which
+`publish` appends to the driver inside the host call itself, on whichever thread runs
+the Lua state (the event loop's own state by default, a worker thread for an entry moved
+off it), with no loop round trip; only a full queue falls back to `lib.await`, which
 waits on the loop at most the queue's publish bound (docs/decisions.md D12). On a durable
 driver (`queue.driver.sqlite`) it then waits, with `lib.await`, for the
 message to be committed: a handler that answers 202 after `queue.publish`
