@@ -162,6 +162,7 @@ class AmqpDriverKind(Kind):
         return AmqpDriver(entry.id, url, prefetch_count=cfg.prefetch_count,
                           connection_name=cfg.connection_name, connect_options=connect,
                           reconnect_delay=cfg.reconnect_delay,
+                          reconnect_max_delay=cfg.reconnect_max_delay,
                           default_message_ttl=cfg.default_message_ttl,
                           default_queue_ttl=cfg.default_queue_ttl,
                           default_queue_expiry=cfg.default_queue_expiry,

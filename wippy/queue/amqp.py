@@ -153,7 +153,8 @@ class AmqpDriver(Driver):
 
     def __init__(self, entry_id: str, url: str, *, prefetch_count: int = 0,
                  connection_name: str = "", connect_options: dict | None = None,
-                 reconnect_delay: float = 1.0, default_message_ttl: float = 0.0,
+                 reconnect_delay: float = 1.0, reconnect_max_delay: float = 30.0,
+                 default_message_ttl: float = 0.0,
                  default_queue_ttl: float = 0.0, default_queue_expiry: float = 0.0,
                  log: logging.Logger | None = None):
         super().__init__(entry_id)
@@ -162,6 +163,7 @@ class AmqpDriver(Driver):
         self.connection_name = connection_name
         self.connect_options = connect_options or {}
         self.reconnect_delay = reconnect_delay
+        self.reconnect_max_delay = reconnect_max_delay
         self.default_message_ttl = default_message_ttl
         self.default_queue_ttl = default_queue_ttl
         self.default_queue_expiry = default_queue_expiry
@@ -368,13 +370,16 @@ class AmqpDriver(Driver):
 
     async def start(self) -> None:
         import aio_pika
+
+        from .amqp_connection import BackoffConnection
         if self.connection is not None:
             return
         try:
             connection = await aio_pika.connect_robust(
                 self.url, reconnect_interval=self.reconnect_delay,
                 client_properties={"connection_name": self.connection_name or self.entry_id},
-                **self.connect_options)
+                connection_class=BackoffConnection, **self.connect_options)
+            connection.configure_backoff(self.reconnect_delay, self.reconnect_max_delay)
         except Exception as exc:
             reason = " ".join(str(exc).split()) or type(exc).__name__
             raise WippyError(f"{self.entry_id}: cannot connect to the AMQP broker at "
