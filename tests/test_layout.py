@@ -34,6 +34,24 @@ def test_every_package_is_in_the_table():
     assert not missing, f"packages without a row in docs/architecture.md: {missing}"
 
 
+def test_every_path_in_the_table_exists():
+    """A path in the "where" column is relative to wippy/, or to a folder the same row
+    names (`ops/` (`metrics.py`, ...)); `lua/modules/<name>/` stands for any module."""
+    bad = []
+    for row in _where_things_live().splitlines():
+        cells = row.split("|")
+        if len(cells) < 4 or set(cells[2].strip()) <= {"-"}:
+            continue
+        names = [n for n in re.findall(r"`([^`]+)`", cells[2])
+                 if re.fullmatch(r"[\w./<>-]+", n) and n.endswith((".py", ".lua", "/"))]
+        bases = [PACKAGE] + [PACKAGE / n for n in names if n.endswith("/") and "<" not in n]
+        if "lua/modules/<name>/" in names:
+            modules = PACKAGE / "lua" / "modules"
+            bases += [modules] + [p for p in modules.iterdir() if p.is_dir()]
+        bad += [n for n in names if "<" not in n and not any((b / n).exists() for b in bases)]
+    assert not bad, f"docs/architecture.md names paths that do not exist: {bad}"
+
+
 def _module_name(path: Path) -> str:
     parts = list(path.relative_to(ROOT).with_suffix("").parts)
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
