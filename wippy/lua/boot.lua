@@ -7,7 +7,7 @@
 -- Handler code can reach nothing here except through the environment.
 local P = ...                       -- Python bridge: token, done, raise, now(), print(), budget_check_cpu
 local TOKEN, DONE, RAISE = P.token, P.done, P.raise
-local now, py_print = P.now, P.print
+local now, py_print, clocks, slice_after = P.now, P.print, P.clocks, P.slice_after
 local COUNT = P.hook_count
 
 local debug_sethook = debug.sethook
@@ -41,17 +41,30 @@ end
 -- Count hook: stays tripped once the deadline (or, for a step running on the
 -- event loop, its slice) passed, so every later hook call, pcall, xpcall and
 -- resume re-throws. The wall clock (a Python call) is read at most every
--- 5 ms of CPU time to keep Python out of hot loops.
+-- 5 ms of CPU time to keep Python out of hot loops. The first check of a step
+-- also reads the thread's CPU time; a step past its wall-clock slice asks Python
+-- whether it really ran that long itself (CPython's GC, the GIL or the OS may have
+-- held it: LuaWorker.slice_after) before it is stopped. The deadline counts all.
 local function hook()
     local st = current
     if st == nil then return end
     if st.tripped then trip(st, st.preempted) end
     local c = os_clock()
-    if c >= st.next_check then
+    local next_check = st.next_check
+    if c >= next_check then
         st.next_check = c + 0.005
-        local t = now()
+        local t
+        if next_check == 0 then   -- first check of this step
+            t, st.cpu0 = clocks()
+            st.t0 = t
+        else
+            t = now()
+        end
         if t > st.deadline then trip(st, false) end
-        if t > st.slice then trip(st, true) end
+        if t > st.slice then
+            st.slice = slice_after(st.t0, st.cpu0)
+            if t > st.slice then trip(st, true) end
+        end
     end
 end
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from ..aio import run_until
 from ..errors import INTERNAL, INVALID, TIMEOUT, WippyError
+from . import gcpause
 from .call import Call, CallResult, FunctionDef, LibraryDef
 from .modules.base import LuaModule
 from .typed import TypedLuaSyntaxError
@@ -33,7 +34,8 @@ _CHUNK_LINE = re.compile(r"([\w.-]+:[\w.-]+):(\d+):")
 DEFAULT_BUDGET = 5.0
 HARD_GRACE = 2.0          # a step still running this long past its deadline is stuck
 BUSY_THRESHOLD = 0.05     # a worker running one step longer than this is "busy"
-INLINE_SLICE = 0.02       # a step on the event loop is stopped after this long
+INLINE_SLICE = 0.02       # a step on the event loop is stopped after this long,
+                          # not counting CPython GC pauses (gcpause.py)
 
 
 class LuaEngine:
@@ -72,6 +74,7 @@ class LuaEngine:
     # ------------------------------------------------------------ setup
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
+        gcpause.install()   # collector pauses do not count against inline slices
         for _ in range(self._n_workers):
             await self._add_worker()
         if self.inline:

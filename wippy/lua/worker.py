@@ -25,6 +25,7 @@ from typing import Any
 import lupa.lua54 as lupa
 
 from ..errors import INTERNAL, WippyError
+from . import gcpause
 from .call import Call
 from .convert import ConversionError, Converter
 from .libraries import StateLibraries
@@ -39,9 +40,17 @@ TYPES_SOURCE = resources.files("wippy.lua.typed").joinpath("types.lua").read_tex
 REFLECT_SOURCE = resources.files("wippy.lua.typed").joinpath("reflect.lua").read_text()
 LUA53_SOURCE = resources.files("wippy.lua.typed").joinpath("lua53.lua").read_text()
 HOOK_COUNT = 10_000
+# The most a step's slice is extended past its wall-clock end for time the step did
+# not run itself (collector pauses, the GIL, the OS; LuaWorker.slice_after).
+GC_SLICE_GRACE = 0.25
 
 START, RESUME, CANCEL = "start", "resume", "cancel"
 _LEVELS = (logging.DEBUG, logging.INFO, logging.WARNING, logging.ERROR)
+
+
+def _clocks() -> tuple[float, float]:
+    """The wall clock and this thread's CPU time, for a step's first hook check."""
+    return time.monotonic(), time.thread_time()
 
 
 def _deny(*_args: Any) -> Any:
@@ -70,6 +79,7 @@ class LuaWorker:
         # functions that may be called in a loop (process.spawn/send) end the step
         # early with a yield rather than be stopped by the hook (lua/modules/process).
         self.slice_end: float | None = None
+        self.step_start = 0.0        # monotonic start of the running step on the loop
         self.current: Call | None = None
         self._done: list = []
         self._done_lock = threading.Lock()
@@ -103,14 +113,36 @@ class LuaWorker:
         """Run one step right here on the loop; the hook stops it after `slice_seconds`."""
         call.worker = self
         self.current = call
+        self.step_start = start = time.monotonic()
         try:
-            return self._step(call, kind, payload, time.monotonic() + slice_seconds)
+            return self._step(call, kind, payload, start + slice_seconds)
         except Exception as exc:
             log.exception("Lua step failed for %s", call.entry_id)
             self.release(call)
             return Outcome(result=(False, f"internal error: {type(exc).__name__}"))
         finally:
             self.current = None
+
+    def slice_after(self, t0: float, cpu0: float) -> float:
+        """A new end for the running step's slice: the slice counts the step's own
+        time on this thread, not what stopped the thread meanwhile, the collector
+        (gcpause.py), another thread holding the GIL, or the OS running something else.
+        The count hook (boot.lua) asks only once the step's wall-clock slice is over,
+        with the clocks of its first check (`clocks`, taken 10 000 instructions in),
+        so no step within its slice ever calls this. The slice never ends more than
+        GC_SLICE_GRACE after its wall-clock end: a step is stopped then, whatever
+        held it, so a pathological heap or a host function that blocks still cannot
+        hold the loop for long. The call's deadline counts every pause (boot.lua)."""
+        if self.slice_end is None:
+            return float("inf")
+        now = time.monotonic()
+        start = self.step_start
+        ran = (t0 - start) + (time.thread_time() - cpu0) \
+            - gcpause.paused_since(start, threading.get_ident())
+        left = (self.slice_end - start) - ran
+        if left <= 0:
+            return 0.0   # over: before any clock reading, so the hook stops the step
+        return min(now + left, self.slice_end + GC_SLICE_GRACE)
 
     def _boot(self) -> None:
         rt = lupa.LuaRuntime(register_eval=False, register_builtins=False,
@@ -119,6 +151,7 @@ class LuaWorker:
         bridge = rt.table_from({
             "token": self.token, "done": self.done_token, "raise": self.raise_token,
             "now": time.monotonic, "print": self._print, "hook_count": HOOK_COUNT,
+            "clocks": _clocks, "slice_after": self.slice_after,
             "patterns": PATTERNS_SOURCE, "json_text": JSON_TEXT_SOURCE,
             "types": TYPES_SOURCE, "reflect": REFLECT_SOURCE, "lua53": LUA53_SOURCE,
         })
