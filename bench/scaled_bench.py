@@ -163,6 +163,8 @@ def show(label: str, run: dict) -> None:
     print(f"{label:20} rows {run['rows']:5}  e2e {run['e2e_tps']:7.0f} tasks/s  "
           f"POST {run['post_rps']:7.0f} req/s  p50 {run['p50_ms']:6.1f} ms  "
           f"p99 {run['p99_ms']:6.1f} ms", flush=True)
+    if set(run.get("statuses", {202: 0})) != {202}:
+        print(f"{'':20} statuses {run['statuses']} (not every POST was accepted)", flush=True)
 
 
 if __name__ == "__main__":
