@@ -66,40 +66,62 @@ async def test_messages_attempts_and_errors_survive_a_restart(tmp_path):
         await again.stop()
 
 
-async def test_a_publish_on_the_loop_is_committed_when_it_returns(tmp_path):
+async def test_publishes_of_one_loop_turn_share_one_commit_and_return_after_it(tmp_path):
+    """Group commit: the publishes made in one loop turn are inserted in one transaction
+    at the next turn, and each publisher's future is done only after that COMMIT."""
     path = tmp_path / "q.db"
     driver = make(path)
     await driver.start()
     try:
-        m = new_message("x")
-        assert driver.try_publish_durable("q", m) is True   # committed on the loop's connection
-        assert [r[0] for r in rows(path)] == [m.id]         # another connection sees it
-        await driver.publish("q", new_message("y"))          # publish() also returns after COMMIT
-        assert len(rows(path)) == 2
-        assert driver.store.commits == 2 and driver.writer.commits == 0
+        commits = driver.store.commits
+        sent = [new_message(i) for i in range(8)]
+        stored = [driver.try_publish_durable("q", m) for m in sent]
+        assert all(isinstance(f, asyncio.Future) and not f.done() for f in stored)
+        assert rows(path) == []                      # not on disk yet: nobody is told it is
+        await asyncio.wait_for(asyncio.gather(*stored), 2)
+        assert [r[0] for r in rows(path)] == [m.id for m in sent]   # in publish order
+        assert driver.store.commits == commits + 1 and driver.writer.commits == 0
+        assert driver.info("q")["ready"] == 8
+        await driver.publish("q", new_message("y"))  # publish() also returns after COMMIT
+        assert len(rows(path)) == 9
     finally:
         await driver.stop()
 
 
+async def test_a_turn_publish_left_at_stop_is_committed(tmp_path):
+    path = tmp_path / "q.db"
+    driver = make(path)
+    await driver.start()
+    m = new_message("last")
+    assert driver.try_publish("q", m) is True      # joins the turn, not committed yet
+    await driver.stop()
+    assert [r[0] for r in rows(path)] == [m.id]
+
+
 async def test_while_the_file_is_locked_a_publish_waits_for_the_writers_commit(tmp_path):
-    """The loop never waits for a lock: the publish goes to the writer thread, and the
-    durable publish's future is done only once the writer has committed it."""
+    """The loop never waits for a lock: the turn's publishes go to the writer thread, in
+    order, and a durable publish's future is done only once the writer has committed it."""
     path = tmp_path / "q.db"
     driver = make(path)
     await driver.start()
     locker = sqlite3.connect(path, isolation_level=None)
     try:
         locker.execute("BEGIN IMMEDIATE")        # another process holds the write lock
-        m = new_message("later")
-        stored = driver.try_publish_durable("q", m)
-        assert isinstance(stored, asyncio.Future) and not stored.done()
-        assert driver.fast_store() is None       # later statements queue behind it
-        assert driver.try_publish_durable("q", new_message("after")) is not True
+        first, second = new_message("later"), new_message("later 2")
+        stored = [driver.try_publish_durable("q", m) for m in (first, second)]
+        await asyncio.sleep(0.01)                # the turn tried, got SQLITE_BUSY
+        assert not any(f.done() for f in stored)
+        assert driver.fast_store() is None       # later statements queue behind them
+        after = driver.try_publish_durable("q", new_message("after"))
+        assert isinstance(after, asyncio.Future) and not after.done()
         locker.execute("ROLLBACK")
-        await asyncio.wait_for(stored, 5)
-        assert m.id in [r[0] for r in rows(path)]
+        await asyncio.wait_for(asyncio.gather(*stored, after), 5)
+        assert [r[0] for r in rows(path)][:2] == [first.id, second.id]
+        assert driver.writer.commits >= 1
         await wait_until(lambda: driver.fast_store() is not None, what="writer idle again")
-        assert driver.try_publish_durable("q", new_message("fast again")) is True
+        commits = driver.store.commits
+        await asyncio.wait_for(driver.try_publish_durable("q", new_message("fast again")), 2)
+        assert driver.store.commits == commits + 1
     finally:
         locker.close()
         await driver.stop()
@@ -137,9 +159,8 @@ async def test_the_loop_connection_leaves_checkpoints_to_the_writer(tmp_path):
     try:
         sub = await driver.subscribe("q", prefetch=16)
         for i in range(4000):
-            stored = driver.try_publish_durable("q", new_message(i))
-            if stored is not True:   # while the writer checkpoints, it commits publishes too
-                await asyncio.wait_for(stored, 2)
+            # Each waits for its own turn's commit (on the writer while it checkpoints).
+            await asyncio.wait_for(driver.try_publish_durable("q", new_message(i)), 2)
             if i % 16 == 15:
                 for _ in range(16):
                     await driver.ack(await asyncio.wait_for(sub.receive(), 2))

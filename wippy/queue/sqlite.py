@@ -5,13 +5,14 @@ in sqlite_loop.py, publishing in sqlite_publish.py, the subscriptions and their
 claims and acks in sqlite_claims.py. This file keeps the rest of the Driver
 contract (driver.py): settlement, counts, stop/start, and the writer's reports.
 
-Where a statement runs: on the event loop's connection when the caller is on
-the loop and the writer thread has nothing queued or running (`fast_store`),
-else on the writer thread, which groups everything queued into one commit.
+Where a statement runs: on the event loop's connection, one transaction per
+loop turn for the turn's publishes, acks and claims (group commit), when the
+caller is on the loop and the writer thread has nothing queued or running
+(`fast_store`); else on the writer thread, which groups everything queued into
+one commit.
 
-Durability: `publish_nowait` only queues the insert (or commits it on the
-loop); `publish` (on the loop) and `try_publish_durable` (any thread: True
-when committed on the spot, else a future) finish after the COMMIT, so a
+Durability: `publish_nowait` only queues the insert; `publish` (on the loop)
+and `try_publish_durable` (any thread: a future) finish after the COMMIT, so a
 caller that waits for them (Lua's `queue.publish`) knows the message is on
 disk. A delivery holds a lease (`lease`, extended every lease/3 while it is
 unsettled); a process that dies leaves its rows to come back when their lease

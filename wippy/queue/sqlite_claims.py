@@ -12,8 +12,8 @@ from ..errors import WippyError
 from .driver import Subscription
 from .errors import queue_closed
 from .message import Delivery, Message
-from .sqlite_store import (ACK_OP, CLAIM_OP, RELEASE_OP, Op, decode_body, decode_headers,
-                           now_ms)
+from .sqlite_store import (ACK_OP, CLAIM_OP, MAX_BATCH, RELEASE_OP, Op, decode_body,
+                           decode_headers, now_ms)
 
 if TYPE_CHECKING:  # pragma: no cover
     from .sqlite import SqliteDriver
@@ -55,25 +55,38 @@ class Receipt:
 
 
 class Claims:
-    """A driver's claims and acks, on the loop.
+    """A driver's turn on the loop: its publishes, claims and acks.
 
-    An ack is not awaited (a lost ack is a redelivery), so acks are collected and
-    deleted at the next loop turn, in the same transaction as the claims that their
-    settlements made room for: one commit per turn instead of one per message. That
+    Publishes made on the loop (Lua's `queue.publish` in HTTP handlers), acks and
+    claims are collected during a loop turn and written at the next one in a single
+    transaction (group commit): one BEGIN/COMMIT, one WAL append of the pages they
+    share, instead of one per message. A durable publisher waits for that COMMIT
+    (its future), so "published" still means "on disk". An ack is not awaited (a
+    lost ack is a redelivery), and its delete keeps the lease-owner check. The
     transaction runs on the loop's own connection when the driver has it free
-    (`driver.fast_store()`, sqlite_loop.py); otherwise acks and claims go to the
-    writer thread, as every operation did before the loop path existed."""
+    (`driver.fast_store()`, sqlite_loop.py); otherwise all of it goes to the writer
+    thread, in order, as every operation did before the loop path existed."""
 
     def __init__(self, driver: "SqliteDriver"):
         self.driver = driver
         self.subs: set[SqliteSubscription] = set()
         self.acks: list[int] = []          # row ids settled, not deleted yet
+        self.publishes: list[Op] = []      # PUBLISH ops of this turn, counted as pending
         self.wanting: list[SqliteSubscription] = []
         self.scheduled = False
 
     def ack(self, row_id: int) -> None:
         self.acks.append(row_id)
         self._schedule()
+
+    def publish(self, op: Op) -> None:
+        """A publish accepted on the loop (already counted as pending), stored with the
+        turn's transaction; its future, if any, is resolved after that COMMIT."""
+        self.publishes.append(op)
+        if len(self.publishes) >= MAX_BATCH:
+            self.flush()   # bounds the transaction (and the first publisher's wait)
+        else:
+            self._schedule()
 
     def want(self, sub: "SqliteSubscription") -> None:
         """`sub` has receivers waiting and room again: claim for it at the next turn."""
@@ -88,31 +101,47 @@ class Claims:
             asyncio.get_running_loop().call_soon(self.flush)
 
     def flush(self) -> None:
-        """The turn's acks and claims, in one transaction (or to the writer thread)."""
+        """The turn's publishes, acks and claims, in one transaction (or to the writer)."""
         self.scheduled = False
         subs, self.wanting = self.wanting, []
         for sub in subs:
             sub.wanted = False
         subs = [s for s in subs if s.wants_rows()]
-        if not self.acks and not subs:
+        pubs, self.publishes = self.publishes, []
+        if not self.acks and not subs and not pubs:
             return
-        if self.claim_now(subs) is None:
+        if self.claim_now(subs, pubs) is None:
+            self.driver.to_writer(pubs)
             acks, self.acks = self.acks, []
             for row_id in acks:
                 self.driver.submit(Op(ACK_OP, (row_id,)))
             for sub in subs:
                 sub.kick()
 
-    def claim_now(self, subs: list["SqliteSubscription"]) -> int | None:
-        """On the loop, without waiting: the pending acks plus a claim of each
+    def claim_now(self, subs: list["SqliteSubscription"], pubs: list[Op] = ()) -> int | None:
+        """On the loop, without waiting: `pubs`, the pending acks and a claim of each
         subscription's free room, in one transaction on the loop's connection.
         The number of rows claimed, or None when that connection is not free now."""
-        store = self.driver.fast_store()
+        driver = self.driver
+        store = driver.fast_store()
         if store is None:
             return None
-        batch = self.driver.claim_batch
+        batch = driver.claim_batch
         asks = [(s, min(s.room(), batch)) for s in subs]
-        got = store.claim([(s.q.name, n) for s, n in asks if n > 0], self.acks, now_ms())
+        claims = [(s.q.name, n) for s, n in asks if n > 0]
+        if not pubs:
+            got = store.run((), self.acks, claims, now_ms())
+        else:
+            # The count lock (not waited for) keeps info() from seeing a row both
+            # stored and pending (the writer takes it around its COMMIT too).
+            if not driver.count_lock.acquire(blocking=False):
+                return None
+            try:
+                got = store.run([op.args for op in pubs], self.acks, claims, now_ms())
+                if got is not None:
+                    driver.published(pubs)
+            finally:
+                driver.count_lock.release()
         if got is None:
             return None
         self.acks = []
@@ -122,10 +151,12 @@ class Claims:
             rows = next(rows_of) if n > 0 else []
             if rows:
                 total += len(rows)
-                self.driver.claimed(sub.q, len(rows))
+                driver.claimed(sub.q, len(rows))
                 sub.take(rows)
             elif sub.receivers and sub.feeder is None:
                 sub.kick()   # nothing ready: its feeder waits for a wake-up
+        if pubs:
+            driver.on_published(pubs)
         return total
 
     async def claim(self, sub: "SqliteSubscription") -> int:

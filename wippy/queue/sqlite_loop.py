@@ -1,19 +1,19 @@
 """`queue.driver.sqlite`'s loop fast path: queue statements run on the event loop's
 own connection while the writer thread is idle (sqlite.py decides when).
 
-Through the writer thread every publish, claim and ack costs the loop a future,
-a cross-thread wake-up and its callback, and a publishing Lua handler a second
-step to wait for its commit; measured with the task-queue benchmark, those
-hand-offs, not SQLite, were most of the durable driver's cost. A commit under WAL
-with `synchronous = NORMAL` appends to the -wal file without an fsync (~12 us for
-a publish), so this connection commits right on the loop, as `wippy/sql/fastpath.py`
-does for autocommit writes:
+Through the writer thread every publish, claim and ack costs the loop a future and
+a cross-thread wake-up and its callback; measured with the task-queue benchmark,
+those hand-offs, not SQLite, were most of the durable driver's cost. A commit under
+WAL with `synchronous = NORMAL` appends to the -wal file without an fsync, so this
+connection commits right on the loop, once per loop turn for that turn's publishes,
+acks and claims together (`run`, called by sqlite_claims.Claims), as
+`wippy/sql/fastpath.py` does for autocommit writes:
 
 * busy_timeout is 0: when anything else holds the write lock (the writer thread,
   another process on the same file) SQLite fails at once with SQLITE_BUSY. Any
   failure here rolls back and the caller hands the work to the writer thread,
   which waits with the configured busy_timeout and reports errors as before.
-  A publish therefore still returns only after its COMMIT, on either path.
+  A durable publish therefore still returns only after its COMMIT, on either path.
 * wal_autocheckpoint is 0: this connection never checkpoints (a checkpoint
   writes the database file and fsyncs it). Every CHECKPOINT_EVERY commits here,
   and on the driver's tick, the writer thread is asked for a PASSIVE checkpoint.
@@ -87,10 +87,11 @@ class LoopStore:
             return self._failed(conn)
         return self._committed()
 
-    def claim(self, claims: list[tuple[str, int]], acks: list[int],
-              now: int) -> list[list] | None:
-        """Delete the acked rows and claim rows for each (queue, limit), in one
-        transaction; the claimed rows of each, in queue order."""
+    def run(self, inserts: list[tuple], acks: list[int], claims: list[tuple[str, int]],
+            now: int) -> list[list] | None:
+        """One transaction: the publishes (args: queue, msg_id, body, headers, attempts,
+        last_error, delay_ms), the acked rows' deletes, and a claim of rows for each
+        (queue, limit). The claimed rows of each, in queue order, once committed."""
         conn = self.conn
         if conn is None:
             return None
@@ -98,6 +99,8 @@ class LoopStore:
         self._limit = time.monotonic() + FAST_BUDGET
         try:
             conn.execute("BEGIN IMMEDIATE")
+            if inserts:
+                conn.executemany(INSERT, [a[:6] + (now, now + a[6]) for a in inserts])
             for i in range(0, len(acks), ACK_CHUNK):
                 chunk = acks[i:i + ACK_CHUNK]
                 conn.execute(ACK.format(",".join("?" * len(chunk))), (owner, *chunk))
