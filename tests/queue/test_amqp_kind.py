@@ -124,3 +124,43 @@ async def test_consumer_options_tag_and_unknown_keys(amqp_url):
             await driver.subscribe("jobs", 1, options={"exclusiv": True})
     finally:
         await driver.stop()
+
+
+def test_queue_type_classic_by_default_quorum_on_request_and_checked():
+    # classic: no x-queue-type, exactly Go Wippy's declaration (a shared broker accepts both).
+    assert "x-queue-type" not in queue_arguments(AmqpQueueOptions())
+    cfg, errors = decode(entry("q", "queue.queue", driver="mq", driver_options={"amqp": {
+        "queue_type": "quorum"}}), QueueKind.config)
+    assert errors == [] and queue_arguments(cfg.driver_options.amqp) == {"x-queue-type": "quorum"}
+    bad = [entry("mq", "queue.driver.amqp"),
+           entry("q1", "queue.queue", driver="mq", driver_options={"amqp": {"queue_type": "qourum"}}),
+           entry("q2", "queue.queue", driver="mq", driver_options={"amqp": {
+               "queue_type": "quorum", "auto_delete": True}})]
+    with pytest.raises(ConfigErrors) as exc:
+        prepare(bad, merge(QUEUE_KINDS), MODULES)
+    text = "\n".join(f"{e.entry_id}: {e.field}: {e.message}" for e in exc.value.errors)
+    assert "app:q1: driver_options.amqp.queue_type: must be one of classic, quorum" in text
+    assert "did you mean quorum?" in text
+    assert "app:q2: driver_options.amqp.queue_type: a quorum queue is always durable" in text
+
+
+@pytest.mark.anyio
+async def test_a_quorum_queue_is_declared_as_one_and_works(amqp_url, rabbitmq_server):
+    driver = AmqpDriver("test:amqp", amqp_url)
+    driver.declare("replicated", AmqpQueueOptions(queue_type="quorum"))
+    driver.declare("plain", AmqpQueueOptions())
+    await driver.start()
+    try:
+        await driver.publish("replicated", new_message({"n": 1}))
+        sub = await driver.subscribe("replicated", prefetch=1)
+        d = await asyncio.wait_for(sub.receive(), 5)
+        assert d.message.body == {"n": 1}
+        await driver.ack(d)
+        vhost = amqp_url.rsplit("/", 1)[1]
+        listed = await asyncio.to_thread(rabbitmq_server.ctl, "list_queues", "-p", vhost,
+                                         "name", "type")
+        types = dict(line.split() for line in listed.splitlines()
+                     if line.startswith(("replicated", "plain")))
+        assert types == {"replicated": "quorum", "plain": "classic"}, listed
+    finally:
+        await driver.stop()

@@ -205,6 +205,11 @@ class QueueKind(Kind):
         if cfg.dead_letter is not None and cfg.dead_letter.queue == entry.id:
             problems.append(("dead_letter.queue", "a queue cannot dead-letter into itself; "
                             "name another queue.queue entry"))
+        amqp = cfg.driver_options.amqp
+        if amqp.queue_type == "quorum" and (not amqp.durable or amqp.auto_delete):
+            problems.append(("driver_options.amqp.queue_type", "a quorum queue is always "
+                             "durable and never auto_delete; drop durable: false / "
+                             "auto_delete: true, or use queue_type: classic"))
         return problems
 
     def build(self, entry: Entry, cfg: QueueConfig, ctx: BuildContext) -> Queue:

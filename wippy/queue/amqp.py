@@ -43,6 +43,10 @@ class AmqpQueueOptions:
                               doc="x-message-ttl (overrides the driver's default_queue_ttl)")
     queue_expiry: float = spec(0.0, duration=True, min=0,
                                doc="x-expires (overrides the driver's default_queue_expiry)")
+    # Ours, not Wippy's: classic (the default) declares exactly what Go Wippy declares, so
+    # both can share a queue; quorum adds x-queue-type: quorum (replicated, durable only).
+    queue_type: str = spec("classic", choices=("classic", "quorum"),
+                           doc="classic (as Go Wippy declares) or quorum")
 
 
 def queue_arguments(options: AmqpQueueOptions, default_ttl: float = 0.0,
@@ -58,6 +62,8 @@ def queue_arguments(options: AmqpQueueOptions, default_ttl: float = 0.0,
         args["x-expires"] = int(expiry * 1000)
     if options.max_length:
         args["x-max-length"] = options.max_length
+    if options.queue_type == "quorum":
+        args["x-queue-type"] = "quorum"
     return args
 
 
