@@ -46,6 +46,10 @@ class RabbitServer:
     port: int = 0
     host: str = "127.0.0.1"
     vhosts: int = 0  # how many spare vhosts (v1..vN) to create at boot, for per-test isolation
+    # PEM files {"ca", "cert", "key"}: also listen for amqps:// on tls_port (the plain
+    # listener stays: readiness is checked through it).
+    tls: dict | None = None
+    tls_port: int = 0
     procs: list = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -88,6 +92,14 @@ class RabbitServer:
         with open(os.path.join(t, "rabbitmq.conf"), "w") as f:
             f.write(f"listeners.tcp.default = {self.host}:{self.port}\nloopback_users = none\n"
                     f"load_definitions = {self._definitions()}\n")
+            if self.tls:
+                self.tls_port = self.tls_port or free_port()
+                f.write(f"listeners.ssl.default = {self.host}:{self.tls_port}\n"
+                        f"ssl_options.cacertfile = {self.tls['ca']}\n"
+                        f"ssl_options.certfile = {self.tls['cert']}\n"
+                        f"ssl_options.keyfile = {self.tls['key']}\n"
+                        "ssl_options.verify = verify_none\n"
+                        "ssl_options.fail_if_no_peer_cert = false\n")
         env = self._env()
         # Our own epmd in the foreground, started first; the broker registers with it.
         with open(os.path.join(t, "log", "epmd"), "w") as log:

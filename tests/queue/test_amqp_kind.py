@@ -57,7 +57,7 @@ def test_config_is_strict():
     bad = [entry("mq", "queue.driver.amqp", urll="amqp://x/", auth_mechanism="CRAM",
                  reconnect_delay="soon"),
            entry("mq2", "queue.driver.amqp", auth_mechanism="AMQPLAIN"),
-           entry("mq3", "queue.driver.amqp", tls={"enabled": True}),
+           entry("mq3", "queue.driver.amqp", tls={"enabled": True, "key": "file:///nope"}),
            entry("q", "queue.queue", driver="mq", driver_options={"amqp": {"durabel": True}})]
     with pytest.raises(ConfigErrors) as exc:
         prepare(bad, merge(QUEUE_KINDS), MODULES)
@@ -66,7 +66,7 @@ def test_config_is_strict():
     assert "app:mq: auth_mechanism:" in text
     assert "app:mq: reconnect_delay:" in text
     assert "app:mq2: auth_mechanism: AMQPLAIN is not supported" in text
-    assert "app:mq3: tls: TLS connections are not supported" in text
+    assert "app:mq3: tls.key: file not found: /nope" in text   # TLS: tests/queue/test_amqp_tls.py
     assert "app:q: driver_options.amqp.durabel:" in text
 
 

@@ -9,6 +9,7 @@ from ..registry.config import Lifecycle, spec
 from ..registry.entry import Entry
 from ..queue import DeadLetter, Driver, MemoryDriver, MemoryQueueOptions, Queue, RetryPolicy
 from ..queue.amqp import AmqpDriver, AmqpQueueOptions
+from ..queue.amqp_tls import tls_context, tls_problems
 from ..queue.sqlite import SqliteDriver, SqliteQueueOptions
 from ..queue.sqlite_store import StoreSettings
 from ..sql import Database
@@ -138,12 +139,14 @@ class AmqpDriverKind(Kind):
         if not str(cfg.url).startswith(("amqp://", "amqps://")):
             return [("url", f"expected an amqp:// URL, got {cfg.url!r}")]
         if cfg.tls.enabled or str(cfg.url).startswith("amqps://"):
-            return [("tls", "TLS connections are not supported by this runtime yet; use a "
-                            "plain amqp:// URL on a trusted network")]
+            problems = tls_problems(cfg.tls)
+            if problems:
+                return problems
         if cfg.auth_mechanism != "PLAIN":
             return [("auth_mechanism", f"{cfg.auth_mechanism} is not supported by this runtime "
-                                       f"yet (EXTERNAL needs TLS client certificates, AMQPLAIN "
-                                       f"is not in its client); use PLAIN")]
+                                       f"yet (EXTERNAL, which authenticates by the TLS client "
+                                       f"certificate, and AMQPLAIN are not in its client); "
+                                       f"use PLAIN")]
         return []
 
     def build(self, entry: Entry, cfg: AmqpDriverConfig, ctx: BuildContext) -> AmqpDriver:
@@ -156,9 +159,12 @@ class AmqpDriverKind(Kind):
         query["auth"] = cfg.auth_mechanism.lower()
         if cfg.heartbeat:
             query["heartbeat"] = str(int(cfg.heartbeat))
-        url = urllib.parse.urlunsplit((parts.scheme, parts.netloc, path or "/",
-                                       urllib.parse.urlencode(query), ""))
+        tls = cfg.tls.enabled or parts.scheme == "amqps"
+        url = urllib.parse.urlunsplit(("amqps" if tls else parts.scheme, parts.netloc,
+                                       path or "/", urllib.parse.urlencode(query), ""))
         connect = {"timeout": cfg.connection_timeout} if cfg.connection_timeout else {}
+        if tls:
+            connect["ssl_context"] = tls_context(cfg.tls)
         return AmqpDriver(entry.id, url, prefetch_count=cfg.prefetch_count,
                           connection_name=cfg.connection_name, connect_options=connect,
                           reconnect_delay=cfg.reconnect_delay,

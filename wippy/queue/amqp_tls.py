@@ -1,0 +1,81 @@
+"""TLS for `queue.driver.amqp` (`tls:` and `amqps://` URLs, docs/kinds/queue.md).
+
+Wippy's fields: `enabled`, `server_name` (the name the broker's certificate must carry, when
+the URL's host is not it), `ca`, `cert`, `key` (each PEM text inline, `file://path`, or an
+entry placeholder `${env:NAME}` already resolved to PEM text), and `insecure_skip_verify`.
+The deprecated `ca_env`/`cert_env`/`key_env` are refused with what to write instead.
+"""
+from __future__ import annotations
+
+import os
+import ssl
+import tempfile
+from typing import Any
+
+PEM_BEGIN = "-----BEGIN"
+
+
+def tls_problems(tls: Any) -> list[tuple[str, str]]:
+    """(field, message) for a `tls:` block that cannot work; checked at load."""
+    problems = []
+    for name in ("ca", "cert", "key"):
+        if getattr(tls, f"{name}_env"):
+            if getattr(tls, name):
+                problems.append((f"tls.{name}_env", f"amqp tls: {name} and {name}_env are "
+                                                     f"mutually exclusive"))
+            else:
+                problems.append((f"tls.{name}_env", f"deprecated and not supported here; "
+                                 f"write {name}: ${{env:NAME}} (an env.variable holding the "
+                                 f"PEM) or {name}: file://path"))
+        value = getattr(tls, name)
+        if value and not value.lstrip().startswith(PEM_BEGIN) and not value.startswith("file://"):
+            problems.append((f"tls.{name}", "must be PEM text (-----BEGIN ...) or file://path"))
+        if value.startswith("file://") and not os.path.isfile(value[len("file://"):]):
+            problems.append((f"tls.{name}", f"file not found: {value[len('file://'):]}"))
+    if bool(tls.cert) != bool(tls.key):
+        problems.append(("tls.cert", "amqp tls: cert and key must come together"))
+    return problems
+
+
+def _pem(value: str) -> str:
+    if value.startswith("file://"):
+        with open(value[len("file://"):], encoding="ascii") as f:
+            return f.read()
+    return value
+
+
+class _NamedContext(ssl.SSLContext):
+    """A client context that checks the broker's certificate against `server_name` rather
+    than the URL's host (asyncio passes the URL's host as server_hostname)."""
+    server_name = ""
+
+    def wrap_bio(self, incoming, outgoing, server_side=False, server_hostname=None,
+                 session=None):
+        return super().wrap_bio(incoming, outgoing, server_side,
+                                self.server_name or server_hostname, session)
+
+
+def tls_context(tls: Any) -> ssl.SSLContext:
+    """The SSL context for a checked `tls:` block: the system's trust store, or `ca` alone
+    when given; the client certificate when given."""
+    context = _NamedContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.server_name = tls.server_name or ""
+    if tls.ca:
+        context.load_verify_locations(cadata=_pem(tls.ca))
+    else:
+        context.load_default_certs()
+    if tls.cert:
+        # ssl loads a certificate chain from files only: inline PEM goes through a private
+        # temporary file that is gone once loaded.
+        with tempfile.TemporaryDirectory(prefix="wippy-tls-") as directory:
+            paths = []
+            for name, value in (("cert", tls.cert), ("key", tls.key)):
+                path = os.path.join(directory, name)
+                with open(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
+                    f.write(_pem(value))
+                paths.append(path)
+            context.load_cert_chain(*paths)
+    if tls.insecure_skip_verify:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context
