@@ -86,7 +86,8 @@ def sqlite_queues(entries: list[Entry]) -> dict[str, QueueRef]:
     return out
 
 
-def _connect(file: str) -> sqlite3.Connection:
+def connect(file: str) -> sqlite3.Connection:
+    """An existing queue file, opened read-write (`wippy queue` and the ops page)."""
     try:   # mode=rw: never create an empty file where the driver's should be
         conn = sqlite3.connect(f"file:{file}?mode=rw", uri=True, isolation_level=None,
                                timeout=BUSY_TIMEOUT)
@@ -105,7 +106,7 @@ def stats(queues: dict[str, QueueRef]) -> list[dict[str, Any]]:
         for ref in queues.values():
             if ref.file not in conns:
                 try:
-                    conns[ref.file] = _connect(ref.file)
+                    conns[ref.file] = connect(ref.file)
                     conns[ref.file].execute("SELECT 1 FROM wippy_queue_message LIMIT 1")
                 except (ValueError, sqlite3.Error):
                     conns[ref.file] = None   # not created yet (never run): all zero
@@ -135,7 +136,7 @@ def replay(queues: dict[str, QueueRef], dead_queue: str, to: str | None, limit: 
     if target is not None and target.file != source.file:
         raise ValueError(f"{to} is in {target.file}, {dead_queue} in {source.file}: "
                          "replay moves messages within one queue file")
-    conn = _connect(source.file)
+    conn = connect(source.file)
     moved: dict[str, int] = {}
     try:
         conn.execute("BEGIN IMMEDIATE")

@@ -62,7 +62,7 @@ class OpsListener:
                 return
             parts = head.split(b"\r\n", 1)[0].split()
             method, target = (parts[0], parts[1]) if len(parts) == 3 else (b"", b"")
-            status, ctype, body = self._answer(method, target.split(b"?", 1)[0])
+            status, ctype, body = self.answer(method, target.split(b"?", 1)[0])
             writer.write(b"HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n"
                          b"Connection: close\r\n\r\n" % (
                              status, _REASONS[status], ctype.encode(), len(body)))
@@ -74,7 +74,9 @@ class OpsListener:
         finally:
             writer.close()
 
-    def _answer(self, method: bytes, path: bytes) -> tuple[int, str, bytes]:
+    def answer(self, method: bytes, path: bytes) -> tuple[int, str, bytes]:
+        """(status, content type, body) for one request; the ops page answers these
+        paths through it too (ops/page/app.py)."""
         if method not in (b"GET", b"HEAD"):
             return 405, "text/plain", b"method not allowed: use GET\n"
         if path == b"/metrics":

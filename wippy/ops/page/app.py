@@ -87,7 +87,7 @@ def cross_site(request: Request, token: str) -> str | None:
 
 
 class OpsPage:
-    """The routes; `ops` answers /metrics, /health and /ready (OpsListener._answer)."""
+    """The routes; `ops` answers /metrics, /health and /ready (OpsListener.answer)."""
 
     def __init__(self, ops: Any, runtime: Any, errors: HandlerErrors, allow_remote: bool,
                  token: str):
@@ -116,7 +116,7 @@ class OpsPage:
 
     # -- the plain listener's paths ---------------------------------------------------
     async def plain(self, request: Request) -> Response:
-        status, ctype, body = self.ops._answer(request.method.encode(),
+        status, ctype, body = self.ops.answer(request.method.encode(),
                                                request.url.path.encode())
         return Response(body, status, media_type=ctype)
 

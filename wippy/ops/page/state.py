@@ -105,7 +105,7 @@ def latest_dead_letters(durable: dict[str, cli_queue.QueueRef],
     out = []
     for file, names in sorted(by_file.items()):
         try:
-            conn = cli_queue._connect(file)
+            conn = cli_queue.connect(file)
         except ValueError:           # the driver has not created its file yet
             continue
         try:
