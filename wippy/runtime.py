@@ -100,7 +100,7 @@ class Runtime:
         self.supervisor: Supervisor | None = None
         self.exit_code = 0               # set by system.exit(code)
         self.request_stop: Any = None    # set by `wippy run`: a graceful stop, as on SIGTERM
-        self._built: list[str] = []       # ids in build order
+        self.built: list[str] = []       # ids in build order
         self.registry: Any = None         # LiveRegistry once started (wippy/registry/live.py)
         self._started = False
         self._closed = False
@@ -145,7 +145,7 @@ class Runtime:
         ctx = BuildContext(objects=self.objects, entries=self.plan.entries, lua=self.engine,
                            loop=asyncio.get_running_loop(), settings=self.settings)
         for eid in self.plan.order:
-            await self._build(eid, ctx)
+            await self.build_entry(eid, ctx)
         services = self._services()
         options = {"ingress": self._ingress(services), **self.supervisor_options}
         self.supervisor = Supervisor(services, self.plan.graph.deps, **options)
@@ -153,7 +153,9 @@ class Runtime:
         log.info("runtime ready", extra=fields(entries=len(self.plan.entries),
                                                 services=len(services), node=node_name()))
 
-    async def _build(self, eid: str, ctx: BuildContext, plan: Plan | None = None) -> None:
+    async def build_entry(self, eid: str, ctx: BuildContext, plan: Plan | None = None) -> None:
+        """Build one entry into `objects`: at start, and for a live registry change
+        (runtime_apply.py, which also uses `built` and `release_entry`)."""
         plan = plan or self.plan
         entry, kind, cfg = plan.entries[eid], plan.kinds[eid], plan.configs[eid]
         try:
@@ -173,7 +175,7 @@ class Runtime:
             log.debug("build failed", exc_info=True, extra=fields(entry=eid))
             raise ConfigErrors([ConfigError(f"build failed: {describe(exc)} (run with -v for "
                                             "the traceback)", entry.origin, eid)]) from exc
-        self._built.append(eid)
+        self.built.append(eid)
         if obj is not None:
             self.objects[eid] = obj
         log.debug("entry built", extra=fields(entry=eid, kind=entry.kind))
@@ -186,7 +188,7 @@ class Runtime:
     def _services(self) -> dict[str, tuple[Any, Lifecycle]]:
         """Built objects that are Services and whose config has a lifecycle block."""
         out = {}
-        for eid in self._built:
+        for eid in self.built:
             obj, cfg = self.objects.get(eid), self.plan.configs[eid]
             lifecycle = getattr(cfg, "lifecycle", None)
             if isinstance(obj, Service) and isinstance(lifecycle, Lifecycle):
@@ -203,11 +205,11 @@ class Runtime:
         if self.supervisor is not None:
             await self.supervisor.stop()
         handled = {sid for sid, st in self.status().items() if st["state"] != "idle"}
-        for eid in reversed(self._built):
+        for eid in reversed(self.built):
             obj = self.objects.get(eid)
             if obj is not None and eid not in handled:
-                await self._release(eid, obj)
-        self._built.clear()
+                await self.release_entry(eid, obj)
+        self.built.clear()
         if self.engine is not None:
             engine, self.engine = self.engine, None
             try:
@@ -215,7 +217,7 @@ class Runtime:
             except Exception as exc:  # noqa: BLE001 - shutting down: report, go on
                 log.error("Lua engine close failed", extra=fields(error=describe(exc)))
 
-    async def _release(self, eid: str, obj: Any) -> None:
+    async def release_entry(self, eid: str, obj: Any) -> None:
         """Objects the supervisor never started still hold resources (an open database)."""
         if isinstance(obj, Service):
             closer = obj.stop

@@ -132,7 +132,7 @@ class Applier:
         rt = self.rt
         ctx = BuildContext(objects=rt.objects, entries=plan.entries, lua=rt.engine,
                            loop=asyncio.get_running_loop(), settings=rt.settings)
-        await rt._build(eid, ctx, plan)
+        await rt.build_entry(eid, ctx, plan)
         self._note_routes(rt.objects.get(eid))
 
     async def _start(self, plan: Plan, ids: list[str]) -> None:
@@ -166,8 +166,8 @@ class Applier:
         from .process.node import NODE_KEY
         rt = self.rt
         obj = rt.objects.pop(eid, None)
-        if eid in rt._built:
-            rt._built.remove(eid)
+        if eid in rt.built:
+            rt.built.remove(eid)
         if obj is None:
             return
         if isinstance(obj, EndpointDef):
@@ -181,5 +181,5 @@ class Applier:
             if node is not None and node.defs.get(eid) is obj:
                 del node.defs[eid]
         elif not supervised and (isinstance(obj, Service) or callable(getattr(obj, "aclose", None))):
-            await rt._release(eid, obj)
+            await rt.release_entry(eid, obj)
         log.debug("entry retired", extra=fields(entry=eid, kind=plan.entries[eid].kind))
