@@ -13,7 +13,7 @@ from wippy.lua import gcpause
 from wippy.lua.engine import INLINE_SLICE, LuaEngine
 from wippy.lua.modules import MODULES
 from wippy.lua.modules.base import LuaModule
-from wippy.lua.worker import GC_SLICE_GRACE
+from wippy.lua.worker import SLICE_GRACE
 
 # Lua work after the collection: enough instructions for the count hook to run
 # (and read the clock) after the pause, a millisecond or two of CPU.
@@ -36,7 +36,7 @@ end }"""
 @pytest.fixture(scope="module")
 def heap():
     """A heap whose full collection takes at least two inline slices and well under
-    GC_SLICE_GRACE. What earlier tests left is frozen out of the collector's sight
+    SLICE_GRACE. What earlier tests left is frozen out of the collector's sight
     (thawed afterwards), so the collection time is this heap's."""
     gc.collect()
     gc.freeze()
@@ -51,7 +51,7 @@ def heap():
             if pause > 2 * INLINE_SLICE or n >= 4_000_000:
                 break
             n *= 2
-        assert 2 * INLINE_SLICE < pause < GC_SLICE_GRACE * 0.8, pause
+        assert 2 * INLINE_SLICE < pause < SLICE_GRACE * 0.8, pause
         yield objects
     finally:
         objects.clear()
@@ -119,7 +119,7 @@ def test_collections_still_count_against_the_deadline(heap):
 
 def test_a_step_that_keeps_collecting_is_still_stopped_on_the_loop(heap):
     """The grace is capped: a step that spends the loop's time in collections it
-    triggers itself is stopped after GC_SLICE_GRACE, not left there to its deadline."""
+    triggers itself is stopped after SLICE_GRACE, not left there to its deadline."""
     result, took, offloaded = call_once(COLLECT_FOREVER, "t:collects_forever", 10.0)
     assert offloaded == {"t:collects_forever"}   # preempted on the loop, not timed out
     assert result.error.kind == "Unavailable" and result.error.retryable
@@ -136,9 +136,9 @@ def test_time_the_thread_did_not_run_is_not_charged_to_the_step():
 
 
 def test_a_step_held_past_the_grace_is_stopped():
-    """Whatever held it, a step is stopped GC_SLICE_GRACE after its slice ended."""
+    """Whatever held it, a step is stopped SLICE_GRACE after its slice ended."""
     result, took, offloaded = call_once(NAP_THEN_WORK, "t:held_long", 5.0,
-                                        (INLINE_SLICE + GC_SLICE_GRACE + 0.05,))
+                                        (INLINE_SLICE + SLICE_GRACE + 0.05,))
     assert offloaded == {"t:held_long"}
     assert result.error.kind == "Unavailable"
 

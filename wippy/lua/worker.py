@@ -42,7 +42,7 @@ LUA53_SOURCE = resources.files("wippy.lua.typed").joinpath("lua53.lua").read_tex
 HOOK_COUNT = 10_000
 # The most a step's slice is extended past its wall-clock end for time the step did
 # not run itself (collector pauses, the GIL, the OS; LuaWorker.slice_after).
-GC_SLICE_GRACE = 0.25
+SLICE_GRACE = 0.25
 
 START, RESUME, CANCEL = "start", "resume", "cancel"
 _LEVELS = (logging.DEBUG, logging.INFO, logging.WARNING, logging.ERROR)
@@ -130,7 +130,7 @@ class LuaWorker:
         The count hook (boot.lua) asks only once the step's wall-clock slice is over,
         with the clocks of its first check (`clocks`, taken 10 000 instructions in),
         so no step within its slice ever calls this. The slice never ends more than
-        GC_SLICE_GRACE after its wall-clock end: a step is stopped then, whatever
+        SLICE_GRACE after its wall-clock end: a step is stopped then, whatever
         held it, so a pathological heap or a host function that blocks still cannot
         hold the loop for long. The call's deadline counts every pause (boot.lua)."""
         if self.slice_end is None:
@@ -142,7 +142,7 @@ class LuaWorker:
         left = (self.slice_end - start) - ran
         if left <= 0:
             return 0.0   # over: before any clock reading, so the hook stops the step
-        return min(now + left, self.slice_end + GC_SLICE_GRACE)
+        return min(now + left, self.slice_end + SLICE_GRACE)
 
     def _boot(self) -> None:
         rt = lupa.LuaRuntime(register_eval=False, register_builtins=False,
