@@ -1,5 +1,6 @@
-"""The `wippy` command: init, run, check (lint), registry list/show, queue stats/replay
-(cli/queue.py), version.
+"""The `wippy` command: init, run, check (lint), version here; registry list/show
+(cli/registry.py), queue stats/replay (cli/queue.py), test and stubs (cli/test.py,
+cli/dev.py), `run --watch` (cli/watch.py); `run -x`/commands in ../cli_exec.py.
 
 Exit codes: 0 ok, 1 runtime or configuration error, 2 usage error.
 Logs go to stderr; stdout only carries command output (docs/decisions.md D11).
@@ -10,8 +11,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import fnmatch
-import json
 import logging
 import os
 import signal
@@ -20,10 +19,7 @@ import traceback
 from pathlib import Path
 from typing import Any, TextIO
 
-import yaml
-
 from .. import __version__
-from ..registry.config import suggest
 from ..registry.entry import Entry
 from ..errors import ConfigError, ConfigErrors
 from ..registry.lockfile import DEFAULT_MODULES, DEFAULT_SRC, LOCK_NAME, init_lock, read_lock
@@ -101,20 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub("version", "print the version")
     p.add_argument("--short", action="store_true", help="version number only")
 
-    p = sub("registry", "inspect registry entries")
-    reg = p.add_subparsers(dest="registry_command", metavar="SUBCOMMAND")
-    reg.required = True
-    p = reg.add_parser("list", help="list entries")
-    _global_flags(p, sub=True)
-    _registry_flags(p)
-    p.add_argument("--kind", help="kind glob, e.g. 'http.*'")
-    p.add_argument("--ns", help="namespace glob, e.g. 'app.*'")
-    p.add_argument("--json", action="store_true", help="JSON output")
-    p = reg.add_parser("show", help="show one entry")
-    _global_flags(p, sub=True)
-    _registry_flags(p)
-    p.add_argument("id", help="entry id, ns:name")
-    p.add_argument("--json", action="store_true", help="JSON output")
+    from . import registry as cli_registry
+    cli_registry.add_parser(sub, _registry_flags, lambda q: _global_flags(q, sub=True))
 
     from . import queue as cli_queue
     cli_queue.add_parser(sub, _registry_flags, lambda q: _global_flags(q, sub=True))
@@ -329,42 +313,9 @@ def cmd_version(args: argparse.Namespace, **_: Any) -> int:
     return 0
 
 
-def _entry_view(entry: Entry) -> dict[str, Any]:
-    return {"id": entry.id, "kind": entry.kind, "meta": entry.meta, "data": entry.data,
-            "origin": str(entry.origin)}
-
-
 def cmd_registry(args: argparse.Namespace, **_: Any) -> int:
-    try:
-        entries = _read_project(args)
-    except FileNotFoundError:
-        return _fail(_no_lock(args))
-    except ConfigErrors as errors:
-        _print_problems(errors, sys.stderr)
-        return _fail(f"{len(errors.errors)} problem(s) in the registry")
-    if args.registry_command == "list":
-        chosen = sorted((e for e in entries
-                         if (not args.kind or fnmatch.fnmatchcase(e.kind, args.kind))
-                         and (not args.ns or fnmatch.fnmatchcase(e.namespace, args.ns))),
-                        key=lambda e: e.id)
-        if args.json:
-            print(json.dumps([{"id": e.id, "kind": e.kind, "origin": str(e.origin)}
-                              for e in chosen], indent=2))
-            return 0
-        width = max((len(e.id) for e in chosen), default=0)
-        for e in chosen:
-            print(f"{e.id.ljust(width)}  {e.kind}")
-        return 0
-    by_id = {e.id: e for e in entries}
-    entry = by_id.get(args.id)
-    if entry is None:
-        return _fail(f"entry {args.id} not found{suggest(args.id, by_id)}")
-    view = _entry_view(entry)
-    if args.json:
-        print(json.dumps(view, indent=2, default=str))
-    else:
-        print(yaml.safe_dump(view, sort_keys=False, allow_unicode=True, indent=4), end="")
-    return 0
+    from .registry import cmd_registry as run
+    return run(args)
 
 
 def cmd_queue(args: argparse.Namespace, **_: Any) -> int:
