@@ -198,3 +198,22 @@ def test_system_exit_sets_the_exit_code(app):
     res = wippy(app, "run", "-x", "app:quitter")
     assert res.returncode == 5, res.stderr
     assert res.stdout == b"quitting with 5\n"
+
+
+@pytest.mark.parametrize("typed, said", [(b"hello\n", b"got hello\n"),
+                                         (b"", b"stopped: EOF (Internal)\n")])
+def test_readline_lets_the_programs_other_coroutines_run(app, typed, said):
+    """While main waits in io.readline, a coroutine it spawned keeps ticking; the line
+    (or the end of input) then reaches main."""
+    run = Running(app, "run", "-x", "app:ticker_read")
+    try:
+        poll_until(lambda: b"tick 3\n" in run.out, 30, message="ticks while main reads")
+        run.proc.stdin.write(typed)
+        run.proc.stdin.close()
+        code, out, err = run.finish()
+        assert code == 0, err
+        assert out.startswith(b"tick 1\ntick 2\ntick 3\n")
+        assert out.endswith(said)
+        assert set(out[:-len(said)].splitlines()) <= {b"tick %d" % i for i in range(1, 10_000)}
+    finally:
+        run.kill()

@@ -12,7 +12,9 @@ running on a terminal.host (wippy/terminal/).
 Outside a terminal process every function but `args` returns (nil, err) of kind
 Unavailable ("no terminal context"); `args` returns {}. Writes are plain host
 calls (one os.write each, from whichever thread runs the step); reads are async ops
-awaited on the loop while a thread reads stdin (wippy/terminal/stdin.py).
+awaited on the loop while a thread reads stdin (wippy/terminal/stdin.py), or, when
+coroutines share the call, a read on the loop whose result comes through the
+process's mailbox (shared_read.py), so the other coroutines run meanwhile.
 Input lines cross into Lua as UTF-8 text; bytes that are not UTF-8 become U+FFFD.
 """
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 from ....errors import INTERNAL, UNAVAILABLE, WippyError
 from ....terminal.session import TERMINAL
 from ..base import LuaModule
+from .shared_read import start_shared_read
 
 
 def _session(call: Any) -> Any:
@@ -46,7 +49,7 @@ def _text(data: bytes) -> str:
 
 class IoModule(LuaModule):
     name = "io"
-    effects = ("write", "readline", "read", "raw")
+    effects = ("write", "readline", "read", "raw", "start_read")
     lua = resources.files(__package__).joinpath("io.lua").read_text()
 
     def host_functions(self):
@@ -78,27 +81,36 @@ class IoModule(LuaModule):
             except OSError as exc:
                 raise _failed("raw mode", exc) from None
 
-        return {"write": write, "flush": flush, "args": args, "ready": ready, "raw": raw}
+        def start_read(call, op, n=None):
+            session = _need_session(call)
+            proc = call.extras.get("process")
+            if proc is None:
+                raise WippyError("no process to read for", UNAVAILABLE, retryable=False)
+            return start_shared_read(call.worker.loop, proc, read_text(session.stdin, op, n))
+
+        return {"write": write, "flush": flush, "args": args, "ready": ready, "raw": raw,
+                "start_read": start_read}
 
     def async_ops(self):
         async def readline(call):
-            reader = _need_session(call).stdin
-            line = await reader.readline()
-            if line is None:
-                raise _eof(reader)
-            return _text(line)
+            return await read_text(_need_session(call).stdin, "readline")
 
         async def read(call, n):
-            reader = _need_session(call).stdin
-            data = await reader.read(int(n))
-            if data is None:
-                raise _eof(reader)
-            return _text(data)
+            return await read_text(_need_session(call).stdin, "read", int(n))
 
         return {"io.readline": readline, "io.read": read}
 
 
-def _eof(reader: Any) -> WippyError:
+async def read_text(reader: Any, op: str, n: int | None = None) -> str:
+    """The next line ("readline") or up to n bytes ("read") of stdin as text; the end
+    of input raises eof_error."""
+    data = await (reader.readline() if op == "readline" else reader.read(int(n)))
+    if data is None:
+        raise eof_error(reader)
+    return _text(data)
+
+
+def eof_error(reader: Any) -> WippyError:
     if reader.error is not None:
         return _failed("read", reader.error)
     return WippyError("EOF", INTERNAL, retryable=False)
