@@ -143,6 +143,18 @@ def _no_lock(args: argparse.Namespace) -> str:
     return f"{args.lock_file}: no lock file found; run `wippy init` first"
 
 
+def read_entries(args: argparse.Namespace, consequence: str = "") -> list[Entry] | int:
+    """The project's entries, or exit code 1 once the reason is printed: no lock file, or
+    the registry's problems (one line each, then a count and `consequence`)."""
+    try:
+        return _read_project(args)
+    except FileNotFoundError:
+        return _fail(_no_lock(args))
+    except ConfigErrors as errors:
+        _print_problems(errors, sys.stderr)
+        return _fail(f"{len(errors.errors)} problem(s) in the registry{consequence}")
+
+
 # ------------------------------------------------------------------ commands
 def cmd_init(args: argparse.Namespace, **_: Any) -> int:
     lock = init_lock(args.lock_file, args.src_dir, args.modules_dir)
@@ -185,15 +197,12 @@ def cmd_run(args: argparse.Namespace, kinds: Any = None, modules: Any = None) ->
         from .test import run_command_form   # or `wippy run test`, as Wippy's tutorial runs
         code = run_command_form(args, kinds, modules)
         return code if code is not None else cli_exec.cmd_exec(args, kinds, modules)
-    try:
-        entries = _read_project(args)
-    except FileNotFoundError:
-        # Serving an empty registry would look like a running app that answers nothing.
-        return _fail(_no_lock(args))
-    except ConfigErrors as errors:
-        _print_problems(errors, sys.stderr)
-        return _fail(f"{len(errors.errors)} problem(s) in the registry; nothing was started "
-                     "(`wippy check` lists them without starting)")
+    # Without a lock file: exit 1, since serving an empty registry would look like a running
+    # app that answers nothing.
+    entries = read_entries(args, "; nothing was started (`wippy check` lists them without "
+                                 "starting)")
+    if isinstance(entries, int):
+        return entries
     # Lua worker threads need the GIL for every host call; with Python's default 5 ms switch
     # interval a busy event loop starves them (measured: +20 % tasks/s at 0.1 ms). A process
     # setting, so the process owner sets it, not the engine.

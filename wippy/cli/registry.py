@@ -5,15 +5,13 @@ from __future__ import annotations
 import argparse
 import fnmatch
 import json
-import sys
 from typing import Any, Callable
 
 import yaml
 
-from ..errors import ConfigErrors
 from ..registry.config import suggest
 from ..registry.entry import Entry
-from . import _fail, _no_lock, _print_problems, _read_project
+from . import _fail, read_entries
 
 
 def add_parser(sub: Any, registry_flags: Callable, sub_flags: Callable) -> None:
@@ -39,13 +37,9 @@ def _entry_view(entry: Entry) -> dict[str, Any]:
 
 
 def cmd_registry(args: argparse.Namespace) -> int:
-    try:
-        entries = _read_project(args)
-    except FileNotFoundError:
-        return _fail(_no_lock(args))
-    except ConfigErrors as errors:
-        _print_problems(errors, sys.stderr)
-        return _fail(f"{len(errors.errors)} problem(s) in the registry")
+    entries = read_entries(args)
+    if isinstance(entries, int):
+        return entries
     if args.registry_command == "list":
         chosen = sorted((e for e in entries
                          if (not args.kind or fnmatch.fnmatchcase(e.kind, args.kind))
