@@ -197,7 +197,7 @@ def test_terminal_host_config_is_strict(tmp_path):
 def test_system_exit_sets_the_exit_code(app):
     res = wippy(app, "run", "-x", "app:quitter")
     assert res.returncode == 5, res.stderr
-    assert res.stdout == b"quitting with 5\n"
+    assert res.stdout == b"quitting with 5\nexit requested: true, nil\n"
 
 
 @pytest.mark.parametrize("typed, said", [(b"hello\n", b"got hello\n"),
