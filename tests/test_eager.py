@@ -1,4 +1,4 @@
-"""wippy/eager.py: a deadline that costs nothing for coroutines that never wait."""
+"""wippy/aio.py run_until: a deadline that costs nothing for coroutines that never wait."""
 from __future__ import annotations
 
 import asyncio

@@ -152,3 +152,12 @@ def test_the_readme_names_every_dependency():
     paragraph = paragraph.split("\n\n", 1)[0]
     missing = [name for name in names if name.lower() not in paragraph.lower()]
     assert not missing, f"README.md's Dependencies paragraph does not name {missing}"
+
+
+def test_every_wippy_path_named_in_code_docs_and_tests_exists():
+    """A comment or page that names a module under wippy/ after it moved is no longer true."""
+    named = re.compile(r"(?<![.\w])wippy/[\w/]+\.(?:py|lua)\b")
+    sources = [*_shipped_text(), *(ROOT / "tests").rglob("*.py")]
+    bad = [f"{path.relative_to(ROOT)}: {m}" for path in sources
+           for m in named.findall(path.read_text()) if not (ROOT / m).exists()]
+    assert not bad, bad

@@ -1,5 +1,5 @@
 """`wippy test [PATTERN...]`: boot the runtime, run the test entries, report, exit
-0 when every case passed and 1 otherwise (wippy/testrun.py; docs/development.md)."""
+0 when every case passed and 1 otherwise (wippy/cli/testrun.py; docs/development.md)."""
 from __future__ import annotations
 
 import argparse

@@ -73,7 +73,7 @@ class Kind:
     """Base of every kind. Subclasses set `name` and `config`, and implement `build`."""
     name: ClassVar[str]
     config: ClassVar[type]
-    # Human summary for `docs/kinds.md` and error messages.
+    # One line on what the kind is, for readers of the code (nothing prints it).
     summary: ClassVar[str] = ""
 
     def validate(self, entry: Entry, cfg: Any) -> list[tuple[str, str]]:
