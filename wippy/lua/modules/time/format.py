@@ -2,7 +2,7 @@
 
 A port of the parts of Go's `time/format.go` the Lua `time` module exposes, so
 layouts behave exactly as Wippy users know them from Go. Parsing with a layout
-lives in `gotime_parse.py`; both share `next_chunk`.
+lives in `parse.py`; both share `next_chunk`.
 """
 from __future__ import annotations
 
