@@ -15,7 +15,8 @@ from the loop. It never blocks the loop:
 * wal_autocheckpoint is 0: this connection never checkpoints. Every
   CHECKPOINT_EVERY fast commits, and IDLE_CHECKPOINT seconds after the
   last one, the writer thread is asked for a checkpoint (writer.py's
-  `_checkpoint`: PASSIVE, then RESTART while this path is held off).
+  `_checkpoint`, with this path held off throughout; it also makes the first
+  commit into a restarted WAL, whose header SQLite fsyncs even under NORMAL).
 * At most PER_TICK writes run here per loop iteration: when many writers
   are ready at once, the rest queue for the writer, whose group commit
   beats one commit each (and keeps the work off the loop).
