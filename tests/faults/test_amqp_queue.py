@@ -61,7 +61,9 @@ def test_two_nodes_on_one_broker_share_the_work(tmp_path, amqp_url):
 
 def test_a_node_killed_mid_handler_leaves_its_task_to_the_other(tmp_path, amqp_url):
     project = make_project(tmp_path)
-    set_handler_sleep(project, "1500ms")
+    # Long enough that node b boots (1.5-3 s on a loaded machine; 1.5 s was too short)
+    # before a's handler ends, and under the handlers' 5 s execution limit.
+    set_handler_sleep(project, "4s")
     a = FaultProcess(project, free_port(), amqp(amqp_url))
     b = None
     try:
@@ -72,7 +74,8 @@ def test_a_node_killed_mid_handler_leaves_its_task_to_the_other(tmp_path, amqp_u
         b = FaultProcess(project, free_port(), amqp(amqp_url))
         b.wait_ready()
         a.kill()                       # SIGKILL: its channel drops with the task unacked
-        wait_until(lambda: task in db_ids(project), 15, message="redelivered to b and stored")
+        assert task not in db_ids(project), "a finished before the kill: the test proves nothing"
+        wait_until(lambda: task in db_ids(project), 30, message="redelivered to b and stored")
         assert task in logged_ids(b.lines, "processing task")
         assert b.stop() == 0, b.logs
     finally:
