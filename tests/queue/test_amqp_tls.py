@@ -66,6 +66,8 @@ def driver_for(server, **fields) -> AmqpDriver:
     assert errors == [] and AmqpDriverKind().validate(entry, cfg) == []
 
     class Ctx:
+        objects: dict = {}
+
         def logger(self, name):
             import logging
             return logging.getLogger(name)
@@ -118,12 +120,49 @@ def test_bad_tls_blocks_are_named():
     from tests.queue.test_amqp_kind import MODULES, QUEUE_KINDS, entry, merge, prepare
     from wippy.errors import ConfigErrors
     bad = [entry("a", "queue.driver.amqp", tls={"enabled": True, "cert": "file:///nope.pem"}),
-           entry("b", "queue.driver.amqp", url="amqps://h/", tls={"ca_env": "CA"}),
+           entry("b", "queue.driver.amqp", url="amqps://h/", tls={"ca": "not pem"}),
            entry("c", "queue.driver.amqp", url="amqps://h/", tls={"ca": "x", "ca_env": "CA"})]
     with pytest.raises(ConfigErrors) as exc:
         prepare(bad, merge(QUEUE_KINDS), MODULES)
     text = "\n".join(f"{e.entry_id}: {e.field}: {e.message}" for e in exc.value.errors)
     assert "app:a: tls.cert: file not found: /nope.pem" in text
     assert "app:a: tls.cert: amqp tls: cert and key must come together" in text
-    assert "app:b: tls.ca_env: deprecated and not supported here; write ca: ${env:NAME}" in text
+    assert "app:b: tls.ca: must be PEM text (-----BEGIN ...) or file://path" in text
     assert "app:c: tls.ca_env: amqp tls: ca and ca_env are mutually exclusive" in text
+
+
+APP = """namespace: app
+entries:
+  - name: static
+    kind: env.storage.static
+    values: {{AMQP_CA: {ca}}}
+  - {{name: amqp_ca, kind: env.variable, variable: AMQP_CA, storage: static}}
+  - name: mq
+    kind: queue.driver.amqp
+    url: amqps://guest:guest@127.0.0.1:{port}/
+    tls: {{server_name: broker.test, ca_env: {ca_env}}}
+    lifecycle: {{auto_start: true}}
+"""
+
+
+def test_deprecated_ca_env_resolves_through_an_env_variable(tls_broker, tmp_path, monkeypatch):
+    import json
+    from tests.host_helpers import write
+    from wippy.registry.loader import load_entries
+    from wippy.runtime import Runtime
+    server, certs = tls_broker
+    monkeypatch.chdir(tmp_path)
+    ca = json.dumps((certs / "ca.pem").read_text())   # a YAML double-quoted string
+
+    async def start(ca_env):
+        write(tmp_path / "src" / "_index.yaml", APP.format(ca=ca, port=server.tls_port,
+                                                           ca_env=ca_env))
+        async with Runtime(load_entries([tmp_path / "src"])) as rt:
+            driver = rt.objects["app:mq"]
+            driver.declare("secure", AmqpQueueOptions())
+            await driver.publish("secure", new_message("via ca_env"))
+
+    asyncio.run(start("AMQP_CA"))
+    with pytest.raises(Exception) as exc:
+        asyncio.run(start("NOT_DECLARED"))
+    assert "tls.ca_env: NOT_DECLARED is not a declared env.variable" in str(exc.value)

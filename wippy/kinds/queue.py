@@ -9,11 +9,12 @@ from ..registry.config import Lifecycle, spec
 from ..registry.entry import Entry
 from ..queue import DeadLetter, Driver, MemoryDriver, MemoryQueueOptions, Queue, RetryPolicy
 from ..queue.amqp import AmqpDriver, AmqpQueueOptions
-from ..queue.amqp_tls import tls_context, tls_problems
+from ..queue.amqp_tls import resolve_env, tls_context, tls_problems
 from ..queue.sqlite import SqliteDriver, SqliteQueueOptions
 from ..queue.sqlite_store import StoreSettings
 from ..sql import Database
 from .base import BuildContext, Kind
+from .env import REGISTRY_KEY as ENV_REGISTRY
 
 CODECS = ("json/plain", "application/msgpack")
 
@@ -164,7 +165,8 @@ class AmqpDriverKind(Kind):
                                        path or "/", urllib.parse.urlencode(query), ""))
         connect = {"timeout": cfg.connection_timeout} if cfg.connection_timeout else {}
         if tls:
-            connect["ssl_context"] = tls_context(cfg.tls)
+            env = ctx.objects.get(ENV_REGISTRY)     # for the deprecated tls.*_env fields
+            connect["ssl_context"] = tls_context(resolve_env(cfg.tls, env))
         return AmqpDriver(entry.id, url, prefetch_count=cfg.prefetch_count,
                           connection_name=cfg.connection_name, connect_options=connect,
                           reconnect_delay=cfg.reconnect_delay,

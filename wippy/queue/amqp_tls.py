@@ -3,7 +3,9 @@
 Wippy's fields: `enabled`, `server_name` (the name the broker's certificate must carry, when
 the URL's host is not it), `ca`, `cert`, `key` (each PEM text inline, `file://path`, or an
 entry placeholder `${env:NAME}` already resolved to PEM text), and `insecure_skip_verify`.
-The deprecated `ca_env`/`cert_env`/`key_env` are refused with what to write instead.
+The deprecated `ca_env`/`cert_env`/`key_env` name an env.variable holding the same (Wippy's
+docs: "resolve the same way"); they are resolved at build (`resolve_env`), and one that is
+undeclared or empty fails the build, since TLS without its material cannot work.
 """
 from __future__ import annotations
 
@@ -19,22 +21,39 @@ def tls_problems(tls: Any) -> list[tuple[str, str]]:
     """(field, message) for a `tls:` block that cannot work; checked at load."""
     problems = []
     for name in ("ca", "cert", "key"):
-        if getattr(tls, f"{name}_env"):
-            if getattr(tls, name):
-                problems.append((f"tls.{name}_env", f"amqp tls: {name} and {name}_env are "
-                                                     f"mutually exclusive"))
-            else:
-                problems.append((f"tls.{name}_env", f"deprecated and not supported here; "
-                                 f"write {name}: ${{env:NAME}} (an env.variable holding the "
-                                 f"PEM) or {name}: file://path"))
+        if getattr(tls, f"{name}_env") and getattr(tls, name):
+            problems.append((f"tls.{name}_env", f"amqp tls: {name} and {name}_env are "
+                                                 f"mutually exclusive"))
         value = getattr(tls, name)
         if value and not value.lstrip().startswith(PEM_BEGIN) and not value.startswith("file://"):
             problems.append((f"tls.{name}", "must be PEM text (-----BEGIN ...) or file://path"))
         if value.startswith("file://") and not os.path.isfile(value[len("file://"):]):
             problems.append((f"tls.{name}", f"file not found: {value[len('file://'):]}"))
-    if bool(tls.cert) != bool(tls.key):
+    if bool(tls.cert or tls.cert_env) != bool(tls.key or tls.key_env):
         problems.append(("tls.cert", "amqp tls: cert and key must come together"))
     return problems
+
+
+def resolve_env(tls: Any, env: Any) -> Any:
+    """A copy of `tls` with each `<name>_env` replaced by its variable's value (PEM text or
+    file://path), through the env registry `env`; ValueError names what is missing."""
+    from dataclasses import replace
+    out = replace(tls)
+    for name in ("ca", "cert", "key"):
+        var_name = getattr(tls, f"{name}_env")
+        if not var_name:
+            continue
+        var, value = env.lookup(var_name) if env is not None else (None, None)
+        if var is None or not value:
+            state = "is not a declared env.variable" if var is None else "has no value"
+            raise ValueError(f"tls.{name}_env: {var_name} {state}; declare it (env.variable) "
+                             f"with the PEM, or write {name}: ${{env:NAME}} / file://path")
+        if not value.lstrip().startswith(PEM_BEGIN) and not value.startswith("file://"):
+            raise ValueError(f"tls.{name}_env: the value of {var_name} is not PEM text "
+                             f"(-----BEGIN ...) or file://path")
+        setattr(out, name, value)
+        setattr(out, f"{name}_env", "")
+    return out
 
 
 def _pem(value: str) -> str:
