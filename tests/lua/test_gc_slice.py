@@ -84,14 +84,14 @@ return { main = function(s)
 end }"""
 
 
-def call_once(src: str, entry: str, budget: float, args=()):
+def call_once(src: str, entry: str, budget: float, args=(), extras=None):
     async def main():
         engine = LuaEngine({}, modules={"system": MODULES["system"], "nap": Nap()}, workers=1)
         await engine.start()
         try:
             fdef = engine.define(entry, src, "main", ["system", "nap"])
             t = time.monotonic()
-            result = await engine.call(fdef, args, budget=budget)
+            result = await engine.call(fdef, args, budget=budget, extras=extras)
             return result, time.monotonic() - t, set(engine._offloaded)
         finally:
             await engine.close()
@@ -133,6 +133,22 @@ def test_time_the_thread_did_not_run_is_not_charged_to_the_step():
     assert result.ok, result.error
     assert offloaded == set()
     assert took > 3 * INLINE_SLICE
+
+
+NAP_FIRST = NAP_THEN_WORK.replace("local j = 0 while j < 20000 do j = j + 1 end", "")
+
+
+def test_a_process_step_is_charged_its_cpu_from_its_start():
+    """On a process state the step's CPU clock is read when it starts: a step held
+    before its first hook check is not charged for it either. On the HTTP handlers'
+    state that time is charged (wall time up to the first check)."""
+    held = (3 * INLINE_SLICE,)
+    result, _, offloaded = call_once(NAP_FIRST, "t:held_first", 5.0, held,
+                                     extras={"lua_state": "processes"})
+    assert result.ok, result.error
+    assert offloaded == set()
+    result, _, offloaded = call_once(NAP_FIRST, "t:held_first", 5.0, held)
+    assert offloaded == {"t:held_first"}
 
 
 def test_a_step_held_past_the_grace_is_stopped():

@@ -257,6 +257,7 @@ class LuaEngine:
             memory = extras.get("lua_state_memory") or self._max_memory
             worker = LuaWorker(-2 - len(self._inline_states), self.modules, memory, self._loop)
             worker.boot_inline()
+            worker.step_cpu_clock = True   # charged exactly: a process stopped ends
             self._inline_states[name] = worker
         return worker
 

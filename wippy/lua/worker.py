@@ -80,6 +80,12 @@ class LuaWorker:
         # early with a yield rather than be stopped by the hook (lua/modules/process).
         self.slice_end: float | None = None
         self.step_start = 0.0        # monotonic start of the running step on the loop
+        # Read this thread's CPU clock when a step starts (a syscall, ~0.5 us) to charge
+        # steps exactly (slice_after): only on the process states, where a process
+        # stopped for a long step ends with an error. The HTTP handlers' state reads
+        # it at a step's first hook check instead, and no short step pays for it.
+        self.step_cpu_clock = False
+        self.step_cpu: float | None = None
         self.current: Call | None = None
         self._done: list = []
         self._done_lock = threading.Lock()
@@ -114,6 +120,8 @@ class LuaWorker:
         call.worker = self
         self.current = call
         self.step_start = start = time.monotonic()
+        if self.step_cpu_clock:
+            self.step_cpu = time.thread_time()
         try:
             return self._step(call, kind, payload, start + slice_seconds)
         except Exception as exc:
@@ -125,18 +133,22 @@ class LuaWorker:
 
     def slice_after(self, t0: float, cpu0: float) -> float:
         """A new end for the running step's slice: the slice counts the step's own
-        time on this thread, not what stopped the thread meanwhile, the collector
-        (gcpause.py), another thread holding the GIL, or the OS running something else.
+        time on this thread, not what stopped the thread meanwhile: the collector
+        (gcpause.py), another thread holding the GIL, the OS running something else.
         The count hook (boot.lua) asks only once the step's wall-clock slice is over,
-        with the clocks of its first check (`clocks`, taken 10 000 instructions in),
-        so no step within its slice ever calls this. The slice never ends more than
-        SLICE_GRACE after its wall-clock end: a step is stopped then, whatever
-        held it, so a pathological heap or a host function that blocks still cannot
-        hold the loop for long. The call's deadline counts every pause (boot.lua)."""
+        so no step within its slice ever calls this. The step's CPU time is counted
+        from its start where that was read (`step_cpu_clock`), else from the hook's
+        first check (`t0`, `cpu0`, 10 000 instructions in), with the wall time before
+        it. The slice never ends more than SLICE_GRACE after its wall-clock end: a step
+        is stopped then, whatever held it, so a pathological heap or a host function
+        that blocks still cannot hold the loop for long. The call's deadline counts
+        every pause (boot.lua)."""
         if self.slice_end is None:
             return float("inf")
         now = time.monotonic()
         start = self.step_start
+        if self.step_cpu_clock:
+            t0, cpu0 = start, self.step_cpu
         ran = (t0 - start) + (time.thread_time() - cpu0) \
             - gcpause.paused_since(start, threading.get_ident())
         left = (self.slice_end - start) - ran
