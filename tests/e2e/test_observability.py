@@ -12,7 +12,7 @@ import time
 import httpx
 
 from .conftest import WippyProcess, free_port, wait_until
-from .test_metrics_health import series, stop
+from .test_metrics_health import series
 
 ENTRIES = """
   - name: item
@@ -156,7 +156,7 @@ def test_series_after_requests_and_text_access_log(project):
             return got if done == 3 else None
         got = wait_until(scraped, 20, message="three tasks processed")
     finally:
-        stop(proc)
+        proc.stop()
 
     def req(endpoint: str, method: str, status: int) -> float:
         return got[f'wippy_http_requests_total{{endpoint="{endpoint}",method="{method}",'
@@ -210,7 +210,7 @@ def test_json_access_log_from_logger_encoding(project):
             assert c.head("/items/y").status_code == 200
         wait_until(lambda: len(access_lines(proc)) >= 2, 10, message="two access lines")
     finally:
-        stop(proc)
+        proc.stop()
     records = [json.loads(line) for line in access_lines(proc)]
     first, head = records
     assert first["level"] == "info" and first["logger"] == "wippy.http.access"
@@ -236,7 +236,7 @@ def test_access_log_switched_off(project):
         wait_until(lambda: any("boom on purpose" in line for line in proc.lines), 10,
                    message="the handler error logged")
     finally:
-        stop(proc)
+        proc.stop()
     assert access_lines(proc) == []
     assert all(line.startswith("{") for line in proc.lines), proc.logs   # --log-json
 
@@ -255,7 +255,7 @@ def test_retried_message_warns_then_one_error(project):
                     and " ERROR " in line]
         wait_until(final, 20, message="the final failure logged")
     finally:
-        stop(proc)
+        proc.stop()
     failed = [line for line in proc.lines if "message processing failed" in line]
     assert len(failed) == 3, failed
     assert [" WARN " in line for line in failed] == [True, True, False]
