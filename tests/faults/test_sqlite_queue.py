@@ -4,6 +4,7 @@ task comes back after its lease, two processes share one queue file, and a bad q
 or a full disk is reported clearly."""
 from __future__ import annotations
 
+import json
 import os
 import resource
 import signal
@@ -32,6 +33,16 @@ def queued(project: Path) -> int:
         return conn.execute("SELECT count(*) FROM wippy_queue_message").fetchone()[0]
     finally:
         conn.close()
+
+
+def queued_task_ids(project: Path) -> list[str]:
+    """The task ids in the messages still queued (bodies are b"j" + the task's JSON)."""
+    conn = sqlite3.connect(queue_file(project), timeout=10)
+    try:
+        bodies = [row[0] for row in conn.execute("SELECT body FROM wippy_queue_message")]
+    finally:
+        conn.close()
+    return [json.loads(bytes(body[1:]))["id"] for body in bodies]
 
 
 def burst(proc: FaultProcess, n: int) -> list[str]:
@@ -66,7 +77,12 @@ def test_sigkill_right_after_the_last_202_loses_nothing(tmp_path):
     assert len(db_ids(project)) < len(ids), "all done before the kill: the test proves nothing"
     assert queued(project) > 0
     again = restart_until_done(project, ids)
-    assert queued(project) == 0, again.logs
+    # At-least-once: a kill between a task's INSERT and its ack's COMMIT delivers that
+    # message again, and the tutorial's handler answers a stored id with an error, so
+    # such a duplicate stays queued for retry. Anything left must be such a duplicate.
+    left = queued_task_ids(project)
+    assert set(left) <= db_ids(project), again.logs
+    assert len(left) <= 10, again.logs      # at most the leases held at the kill (2 x 5)
     assert integrity(project) == "ok"
 
 
