@@ -1,7 +1,8 @@
 """A guard on the scale figures of bench/README.md ("Processes"): the bench measures
 them (10 000 spawns < 1 s, an idle process < 10 KiB, message median < 50 µs); this test
 fails on an order-of-magnitude regression, with bounds loose enough for a loaded
-machine. The Lua memory per idle process is deterministic, so its bound is tight."""
+machine (spawning is timed in the loop thread's CPU time). The Lua memory per idle
+process is deterministic, so its bound is tight."""
 from __future__ import annotations
 
 import asyncio
@@ -50,13 +51,15 @@ def test_spawn_memory_and_latency_stay_in_their_order_of_magnitude():
             lua = engine._inline_states["process"].runtime
             gc.collect()
             lua0 = lua.get_memory_used()
-            t0 = time.monotonic()
+            # CPU time of the loop's thread (all of the spawning runs there): wall time
+            # on a loaded machine measures the other work (5 s seen at load 14).
+            t0, cpu0 = time.monotonic(), time.thread_time()
             procs = [host.spawn_entry("app:idle", []) for _ in range(N)]
-            await all_waiting(procs, t0 + 20)
-            took = time.monotonic() - t0
+            await all_waiting(procs, t0 + 60)
+            took = time.thread_time() - cpu0
             gc.collect()
             per_process = (lua.get_memory_used() - lua0) / N
-            assert took < 5.0, f"{N} spawns took {took:.2f} s"   # bench: ~0.15 s for 5000
+            assert took < 2.0, f"{N} spawns took {took:.2f} s of CPU"   # bench: ~0.15 s
             assert per_process < 6 * 1024, f"{per_process:.0f} B of Lua per idle process"
             recv = host.spawn_entry("app:recv", [500])
             send = host.spawn_entry("app:send", [recv.pid, 500])
