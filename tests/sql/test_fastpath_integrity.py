@@ -61,20 +61,27 @@ async def test_a_unique_insert_over_the_loop_budget_succeeds_once(open_db, monke
         assert await db.query("SELECT count(*) AS n FROM t") == [{"n": RUNS}]
 
 
+async def insert_past_deadline(target) -> list[int]:
+    """RUNS one-row INSERTs through `target` (a Database or a Transaction), each with
+    a deadline already past; the keys of those that succeeded. Every one that failed
+    must have failed with Timeout, and at least one must have."""
+    loop = asyncio.get_running_loop()
+    ok = []
+    for k in range(RUNS):
+        try:
+            await target.execute("INSERT INTO t(k) VALUES (?)", [k], deadline=loop.time() - 1)
+            ok.append(k)
+        except WippyError as exc:
+            assert exc.kind == TIMEOUT, exc
+    assert len(ok) < RUNS   # the deadline was checked at least once
+    return ok
+
+
 @pytest.mark.parametrize("synchronous", ["NORMAL", "FULL"])   # loop and writer thread
 async def test_a_write_that_fails_with_timeout_changed_nothing(open_db, synchronous):
     async with open_db(settings=Settings(synchronous=synchronous)) as db:
         await db.execute("CREATE TABLE t(k INTEGER)")
-        loop = asyncio.get_running_loop()
-        ok, timed_out = [], []
-        for k in range(RUNS):
-            try:
-                await db.execute("INSERT INTO t(k) VALUES (?)", [k], deadline=loop.time() - 1)
-                ok.append(k)
-            except WippyError as exc:
-                assert exc.kind == TIMEOUT, exc
-                timed_out.append(k)
-        assert timed_out   # the deadline was checked at least once
+        ok = await insert_past_deadline(db)
         counts = await count_per_key(db)
         assert sorted(counts) == ok and set(counts.values()) == {1}
 
@@ -127,16 +134,8 @@ async def test_the_wal_stays_bounded_under_steady_writes_and_reads(open_db, tmp_
 async def test_a_statement_that_fails_with_timeout_in_a_transaction_changed_nothing(open_db):
     async with open_db() as db:
         await db.execute("CREATE TABLE t(k INTEGER)")
-        loop = asyncio.get_running_loop()
-        ok = []
         tx = await db.begin()
-        for k in range(RUNS):
-            try:
-                await tx.execute("INSERT INTO t(k) VALUES (?)", [k], deadline=loop.time() - 1)
-                ok.append(k)
-            except WippyError as exc:
-                assert exc.kind == TIMEOUT, exc
+        ok = await insert_past_deadline(tx)
         await tx.commit()
-        assert len(ok) < RUNS   # the deadline was checked at least once
         counts = await count_per_key(db)
         assert sorted(counts) == ok and set(counts.values()) == {1}
