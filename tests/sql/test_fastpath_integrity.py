@@ -21,6 +21,8 @@ from wippy.errors import TIMEOUT, WippyError
 from wippy.sql import Settings, fastpath
 from wippy.sql.connection import PROGRESS_STEPS
 
+from .helpers import wait_until
+
 pytestmark = pytest.mark.anyio
 
 # More runs than one statement needs to meet the progress handler at its end
@@ -139,3 +141,25 @@ async def test_a_statement_that_fails_with_timeout_in_a_transaction_changed_noth
         await tx.commit()
         counts = await count_per_key(db)
         assert sorted(counts) == ok and set(counts.values()) == {1}
+
+
+async def test_a_statement_past_its_deadline_fails_alone_in_a_commit_group(open_db):
+    """An interrupted write makes SQLite roll back the whole transaction: the writes
+    grouped with it (writer.py group commit) are run again, not failed with Timeout."""
+    async with open_db(settings=Settings(synchronous="FULL")) as db:   # all on the writer
+        await db.execute("CREATE TABLE t(k INTEGER)")
+        loop = asyncio.get_running_loop()
+        tx = await db.begin()   # holds the writer: what follows queues and forms one group
+        before = asyncio.ensure_future(db.execute("INSERT INTO t(k) VALUES (1)"))
+        runaway = asyncio.ensure_future(db.execute(
+            "INSERT INTO t(k) WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 "
+            "FROM c) SELECT x FROM c", deadline=loop.time() + 0.2))
+        after = asyncio.ensure_future(db.execute("INSERT INTO t(k) VALUES (2)"))
+        await wait_until(lambda: db.stats()["wait_count"] >= 3)   # queued behind it
+        await tx.commit()
+        with pytest.raises(WippyError) as late:
+            await runaway
+        assert late.value.kind == TIMEOUT
+        assert (await before)["rows_affected"] == 1 and (await after)["rows_affected"] == 1
+        assert await count_per_key(db) == {1: 1, 2: 1}
+        assert db.stats()["commit_groups"] >= 1

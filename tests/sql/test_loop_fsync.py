@@ -54,6 +54,7 @@ def fsyncs_on_the_loop(tmp_path, synchronous: str) -> tuple[int, int, list[int]]
     writing = False
     for line in trace.read_text().splitlines():
         tid, _, call = line.partition(" ")
+        call = call.lstrip()   # strace pads short pids with spaces
         syncs = call.startswith(("fsync(", "fdatasync("))
         total += syncs
         if tid != loop_tid:

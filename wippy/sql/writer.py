@@ -30,7 +30,7 @@ import threading
 from collections import deque
 from typing import Any
 
-from ..errors import WippyError
+from ..errors import TIMEOUT, WippyError
 from .errors import closed_error, translate, tx_not_active
 from .threads import (BEGIN, CHECK, CHECKPOINT, COMMIT, EXEC, FORCE, QUERY, ROLLBACK, STOP,
                      ConnectionThread, Op, log)
@@ -177,6 +177,7 @@ class WriterThread(ConnectionThread):
             self.deliver([(first.fut, None, translate(exc, first.kind))])
             return
         done: list[tuple] = []
+        ran: list[Op] = []
         count = 0
         op: Op | None = first
         try:
@@ -190,6 +191,12 @@ class WriterThread(ConnectionThread):
                     elif conn.in_transaction:
                         conn.execute(_ROLLBACK_TO)
                         conn.execute(_RELEASE)
+                    elif item[2].kind == TIMEOUT:
+                        # Interrupted at its own deadline, SQLite rolled the whole
+                        # transaction back: the writes before it run again.
+                        self.deliver([item])
+                        self._run_again(ran)
+                        return
                     else:
                         # SQLite rolled the whole transaction back (disk full, I/O
                         # error): every write of this group is lost, fail them all.
@@ -197,6 +204,7 @@ class WriterThread(ConnectionThread):
                         self.deliver(_fail_all(done, item[2]))
                         return
                     done.append(item)
+                    ran.append(op)
                 if count >= MAX_GROUP:
                     break
                 op = self._next(False)
@@ -215,6 +223,13 @@ class WriterThread(ConnectionThread):
         self.grouped += count
         self.deliver(done)
         self._committed(count)
+
+    def _run_again(self, ops: list[Op]) -> None:
+        """Put `ops` (and the op held for later) back at the front, in arrival order."""
+        if self.held is not None:
+            ops.append(self.held)
+            self.held = None
+        self.backlog.extendleft(reversed(ops))
 
     def _rollback_quietly(self) -> None:
         try:
