@@ -1,5 +1,5 @@
-"""The operations listener as a Starlette app when the ops page is on: /metrics, /health
-and /ready answered exactly as the plain listener answers them, plus the page under
+"""The operations listener as a Starlette app when the ops page is on: /metrics, /health,
+/livez and /ready answered exactly as the plain listener answers them, plus the page under
 /ops/ (docs/operations.md, "Ops page").
 
 Guards, since the page can change things (replay) and shows handler errors:
@@ -87,7 +87,7 @@ def cross_site(request: Request, token: str) -> str | None:
 
 
 class OpsPage:
-    """The routes; `ops` answers /metrics, /health and /ready (OpsListener.answer)."""
+    """The routes; `ops` answers /metrics, /health, /livez and /ready (OpsListener.answer)."""
 
     def __init__(self, ops: Any, runtime: Any, errors: HandlerErrors, allow_remote: bool,
                  token: str):
