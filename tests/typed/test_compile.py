@@ -102,9 +102,9 @@ def test_deep_nesting_is_an_error_not_a_crash():
 def test_a_huge_record_type_compiles_quickly():
     fields = ",\n".join(f"  f{i}: string @min_len(1)" for i in range(20000))
     src = f"type Huge = {{\n{fields}\n}}\nreturn Huge\n"
-    start = time.perf_counter()
+    start = time.thread_time()       # CPU time: a loaded machine stretches wall time
     out = compile(src, "huge")
-    assert time.perf_counter() - start < 3.0
+    assert time.thread_time() - start < 3.0
     assert out.count("\n") == src.count("\n")
 
 
