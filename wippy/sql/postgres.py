@@ -33,6 +33,7 @@ from ..errors import (ALREADY_EXISTS, CONFLICT, INTERNAL, INVALID, PERMISSION_DE
 from .errors import closed_error, tx_not_active
 from .fastpath import MISS
 from .postgres_ddl import DDL_LOCK_KEY, is_schema_change
+from .postgres_reset import plain_write
 from .statements import check_savepoint, check_sql
 from .transaction import Statement
 from .values import params_list
@@ -166,6 +167,7 @@ class PostgresDatabase(_Runner):
         self._closed = False
         self._tx: set[PostgresTransaction] = set()
         self._opened: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._clean: weakref.WeakSet = weakref.WeakSet()   # may skip the reset (postgres_reset.py)
         self.lifetime_closed = 0     # connections retired for their age (stats)
 
     @property
@@ -216,6 +218,9 @@ class PostgresDatabase(_Runner):
             self.lifetime_closed += 1
             await conn.close()
             return
+        if conn in self._clean:      # asyncpg has already rolled back any open transaction
+            self._clean.discard(conn)
+            return
         await conn.reset()
 
     async def _ready(self) -> asyncpg.Pool:
@@ -240,13 +245,34 @@ class PostgresDatabase(_Runner):
                     deadline: float | None = None) -> list[dict]:
         if is_schema_change(sql):
             return await self._schema_change(self._query, sql, params, deadline)
-        return await self._query(await self._ready(), sql, params, deadline)
+        return await self._on_pool(self._query, "fetch", sql, params, deadline)
 
     async def execute(self, sql: str, params: Any = None, *,
                       deadline: float | None = None) -> dict:
         if is_schema_change(sql):
             return await self._schema_change(self._execute, sql, params, deadline)
-        return await self._execute(await self._ready(), sql, params, deadline)
+        return await self._on_pool(self._execute, "execute", sql, params, deadline)
+
+    async def _on_pool(self, run: Any, fn: str, sql: str, params: Any,
+                       deadline: float | None) -> Any:
+        """One statement on a pool connection; a plain write's release skips the reset."""
+        pool = await self._ready()
+        try:
+            conn = await pool.acquire()
+        except Exception as exc:
+            raise translate(exc, _OP[fn]) from None
+        try:
+            result = await run(conn, sql, params, deadline)
+            raw = getattr(conn, "_con", conn)    # the pool hands the reset the bare connection
+            if not raw.is_in_transaction() and plain_write(sql, fn == "fetch" or
+                                                          bool(params_list(params))):
+                self._clean.add(raw)
+            return result
+        finally:
+            try:
+                await pool.release(conn)
+            except Exception as exc:   # the reset failed: asyncpg has dropped the connection
+                raise translate(exc, _OP[fn]) from None
 
     async def _schema_change(self, run: Any, sql: str, params: Any,
                              deadline: float | None) -> Any:
