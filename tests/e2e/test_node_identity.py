@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import signal
 import socket
 import subprocess
 import sys
@@ -15,15 +14,6 @@ from .conftest import WippyProcess, free_port, make_project
 pytestmark = pytest.mark.e2e
 
 
-def stopped(proc: WippyProcess) -> None:
-    if proc.proc.poll() is None:
-        proc.signal(signal.SIGTERM)
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
 def test_default_identity_is_host_and_pid_on_the_ready_line(project):
     proc = WippyProcess(project, free_port())
     try:
@@ -33,7 +23,7 @@ def test_default_identity_is_host_and_pid_on_the_ready_line(project):
         loaded = [line for line in proc.lines if "registry loaded" in line]
         assert node in ready[0] and node in loaded[0], proc.logs
     finally:
-        stopped(proc)
+        proc.stop()
 
 
 def test_configured_name_is_on_every_json_line(tmp_path, monkeypatch):
@@ -44,7 +34,7 @@ def test_configured_name_is_on_every_json_line(tmp_path, monkeypatch):
     try:
         proc.wait_ready()
     finally:
-        stopped(proc)
+        proc.stop()
     records = [json.loads(line) for line in proc.lines if line.startswith("{")]
     assert len(records) > 5
     assert {r["node"] for r in records} == {"worker-1"}, proc.logs
@@ -57,14 +47,14 @@ def test_env_variable_and_set_flag(tmp_path, monkeypatch):
     try:
         proc.wait_ready()
     finally:
-        stopped(proc)
+        proc.stop()
     assert {json.loads(line)["node"] for line in proc.lines if line.startswith("{")} == {"from-env"}
     proc = WippyProcess(project, free_port(), ["--set", "relay.node_name=eu-2"])
     try:
         proc.wait_ready()
         assert "node=eu-2" in next(line for line in proc.lines if "runtime ready" in line)
     finally:
-        stopped(proc)
+        proc.stop()
 
 
 def test_a_bad_name_is_one_line_naming_the_file(tmp_path):
