@@ -161,3 +161,44 @@ def test_every_wippy_path_named_in_code_docs_and_tests_exists():
     bad = [f"{path.relative_to(ROOT)}: {m}" for path in sources
            for m in named.findall(path.read_text()) if not (ROOT / m).exists()]
     assert not bad, bad
+
+
+def test_every_docs_page_named_in_code_docs_and_tests_exists():
+    """A docstring or page that cites a page under docs/ sends the reader there: it must exist."""
+    named = re.compile(r"(?<![.\w/])docs/[\w/.-]+\.md\b")
+    sources = [*_shipped_text(), *(ROOT / "tests").rglob("*.py")]
+    bad = [f"{path.relative_to(ROOT)}: {m}" for path in sources
+           for m in named.findall(path.read_text()) if not (ROOT / m).exists()]
+    assert not bad, bad
+
+
+def _slug(heading: str) -> str:
+    """GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def _anchors(page: Path) -> set[str]:
+    anchors, fenced = set(), False
+    for line in page.read_text().splitlines():
+        if line.startswith("```"):
+            fenced = not fenced
+        elif not fenced and line.startswith("#"):
+            anchors.add(_slug(line.lstrip("#")))
+    return anchors
+
+
+def test_every_relative_link_in_the_docs_resolves():
+    """Links between pages (and their #anchors) still land after a page or heading moved."""
+    link = re.compile(r"\]\(([^)\s]+)\)")
+    bad = []
+    for page in [*(ROOT / "docs").rglob("*.md"), ROOT / "README.md"]:
+        for target in link.findall(page.read_text()):
+            if re.match(r"[a-z]+:", target):   # http:, https:, mailto:
+                continue
+            path, _, anchor = target.partition("#")
+            dest = (page.parent / path).resolve() if path else page
+            if not dest.exists():
+                bad.append(f"{page.relative_to(ROOT)}: {target} (no such file)")
+            elif anchor and dest.suffix == ".md" and anchor not in _anchors(dest):
+                bad.append(f"{page.relative_to(ROOT)}: {target} (no such heading)")
+    assert not bad, bad
