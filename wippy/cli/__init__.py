@@ -1,6 +1,6 @@
 """The `wippy` command: init, run, check (lint), version here; registry list/show
 (cli/registry.py), queue stats/replay (cli/queue.py), test and stubs (cli/test.py,
-cli/dev.py), `run --watch` (cli/watch.py); `run -x`/commands in ../cli_exec.py.
+cli/dev.py), `run --watch` (cli/watch.py); `run -x`/commands in cli/exec.py.
 
 Exit codes: 0 ok, 1 runtime or configuration error, 2 usage error.
 Logs go to stderr; stdout only carries command output (docs/decisions.md D11).
@@ -83,8 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
     _registry_flags(p)
     p.add_argument("--watch", action="store_true",
                    help="reload when files under the source directory change (docs/development.md)")
-    from .. import cli_exec
-    cli_exec.add_flags(p)   # -x/--exec, --host, `wippy run <command>|list`
+    from .exec import add_flags
+    add_flags(p)   # -x/--exec, --host, `wippy run <command>|list`
 
     p = sub("check", "load and validate the registry without starting anything")
     _registry_flags(p)
@@ -192,11 +192,11 @@ def cmd_check(args: argparse.Namespace, kinds: Any = None, modules: Any = None) 
 
 
 def cmd_run(args: argparse.Namespace, kinds: Any = None, modules: Any = None) -> int:
-    from .. import cli_exec
-    if cli_exec.wanted(args):   # a command-line program on the terminal host
+    from .exec import cmd_exec, wanted
+    if wanted(args):   # a command-line program on the terminal host
         from .test import run_command_form   # or `wippy run test`, as Wippy's tutorial runs
         code = run_command_form(args, kinds, modules)
-        return code if code is not None else cli_exec.cmd_exec(args, kinds, modules)
+        return code if code is not None else cmd_exec(args, kinds, modules)
     # Without a lock file: exit 1, since serving an empty registry would look like a running
     # app that answers nothing.
     entries = read_entries(args, "; nothing was started (`wippy check` lists them without "

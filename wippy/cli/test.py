@@ -33,13 +33,13 @@ def run_command_form(args: argparse.Namespace, kinds: Any = None,
     this form, or the registry does not load (then `wippy run` reports that as usual)."""
     if getattr(args, "target", None) != "test" or getattr(args, "exec_target", None):
         return None
-    from .. import cli_exec
+    from .exec import commands
     from . import _read_project
     try:
         entries = _read_project(args)
     except (FileNotFoundError, ConfigErrors):
         return None
-    if any(name == "test" for name, *_ in cli_exec.commands(entries)):
+    if any(name == "test" for name, *_ in commands(entries)):
         return None
     parser = argparse.ArgumentParser(prog="wippy run test")
     parser.add_argument("patterns", nargs="*")

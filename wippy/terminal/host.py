@@ -2,7 +2,7 @@
 
 It is a process.host (wippy/process/host.py) that runs one process at a time and
 hands it the terminal session in its call extras, where the `io` module finds it.
-`wippy run -x` / `wippy run <command>` (wippy/cli_exec.py) start the program on it.
+`wippy run -x` / `wippy run <command>` (wippy/cli/exec.py) start the program on it.
 """
 from __future__ import annotations
 

@@ -27,9 +27,9 @@ import signal
 import sys
 from typing import Any
 
-from .errors import ConfigErrors, WippyError
-from .registry.config import suggest
-from .registry.entry import Entry
+from ..errors import ConfigErrors, WippyError
+from ..registry.config import suggest
+from ..registry.entry import Entry
 
 log = logging.getLogger("wippy")
 
@@ -167,8 +167,8 @@ def exit_code(result: Any) -> int:
 
 # ------------------------------------------------------------------ commands
 def cmd_exec(args: argparse.Namespace, kinds: Any = None, modules: Any = None) -> int:
-    from . import cli
-    from .logs import setup_logging
+    from .. import cli
+    from ..logs import setup_logging
     if getattr(args, "watch", False):
         return cli._fail("--watch reloads a serving runtime; it does not combine with -x or a "
                          "command")
@@ -221,8 +221,8 @@ async def execute(entries: list[Entry], entry_id: str, host_id: str, proc_args: 
                   kinds: Any, modules: Any, shutdown_timeout: float, settings: Any = None) -> int:
     """Start the runtime, run `entry_id` on the terminal host `host_id`, stop, and
     return the exit code. Also the base for other run-one-program commands."""
-    from .ops.serve import ops_listener
-    from .runtime import Runtime
+    from ..ops.serve import ops_listener
+    from ..runtime import Runtime
     loop = asyncio.get_running_loop()
     interrupted = asyncio.Event()
     received = 0
@@ -258,9 +258,9 @@ def _error(message: str) -> int:
 
 async def _drive(runtime: Any, entry_id: str, host_id: str, proc_args: list[str],
                  interrupted: asyncio.Event, shutdown_timeout: float) -> int:
-    from .process.host import grace_period
-    from .supervisor import StartupFailed
-    from .terminal.host import TerminalHost
+    from ..process.host import grace_period
+    from ..supervisor import StartupFailed
+    from ..terminal.host import TerminalHost
     exit_requested = asyncio.Event()
     runtime.request_stop = exit_requested.set   # system.exit(code) (wippy/lua/modules/system)
     starting = asyncio.create_task(runtime.start())
