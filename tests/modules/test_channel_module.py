@@ -177,3 +177,25 @@ def test_channel_and_process_are_always_available_and_require_finds_them():
     end}''')
     # a function call's own pid (wippy/process/frame.py), named after its entry
     assert got[:3] == [True, True, "function"] and got[3].startswith("{test:fn|0x")
+
+
+def test_a_select_loop_over_a_busy_and_a_quiet_channel_does_not_pile_up_waiters():
+    # Each select queues a waiter on every channel it waits on and only the one that
+    # fired is taken; the quiet channel's queue used to keep every dead waiter (and
+    # the value it was woken with) until the call ended: 300 000 selects ran the
+    # state out of memory. Now the dead ones are swept as the queue grows.
+    assert values('''return {main = function()
+        local busy, quiet = channel.new(), channel.new()
+        local payload = string.rep("x", 64)
+        coroutine.spawn(function()
+            for i = 1, 300000 do busy:send(payload .. i) end
+            busy:close()
+        end)
+        local got = 0
+        while true do
+            local r = channel.select {busy:case_receive(), quiet:case_receive()}
+            if not r.ok then break end
+            got = got + 1
+        end
+        return got
+    end}''', budget=60) == [300000]

@@ -267,3 +267,36 @@ def test_mailbox_hands_over_messages_in_batches():
         rest = await box.take(len(first), 1.0, asyncio.get_running_loop().time() + 5)
         assert len(rest) == TAKE_BATCH and rest[0][3] == TAKE_BATCH
     run(main())
+
+
+def test_converting_a_big_batch_of_messages_is_not_charged_to_the_step():
+    # 256 messages of 400 small tables each cross into Lua when the receiver wakes: tens
+    # of milliseconds of the runtime's own work. The step itself (counting them) is
+    # short and must not be stopped for the conversion's time.
+    receiver = r'''
+    return {main = function(n)
+        local time = require("time")
+        time.sleep("300ms")   -- the messages pile up in the mailbox meanwhile
+        local inbox, total = process.inbox(), 0
+        for _ = 1, n do total = total + #inbox:receive():payload():data() end
+        return total
+    end}'''
+    sender = r'''
+    return {main = function(pid, n)
+        local big = {}
+        for i = 1, 400 do big[i] = {n = i} end
+        for _ = 1, n do
+            local ok, err = process.send(pid, "big", big)
+            if err then error(err) end
+        end
+        return true
+    end}'''
+    async def main():
+        async with processes({**DEFS, "app:receiver": receiver}) as (engine, host, call):
+            proc = host.spawn_entry("app:receiver", [256])
+            sent = await call(sender, args=[proc.pid, 256], budget=20)
+            assert sent.error is None, sent.error
+            result = await asyncio.wait_for(proc.done, 30)
+            assert result.error is None, result.error
+            assert result.values[0] == 256 * 400
+    run(main())

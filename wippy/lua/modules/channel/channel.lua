@@ -63,6 +63,24 @@ return function(host, lib)
             q_pop(q)
         end
     end
+    -- Queue a waiter. A select leaves an entry in the queue of every channel it waits
+    -- on and only the one that fired is taken: a loop selecting over a busy inbox and
+    -- a quiet channel would grow the quiet one's queue by one dead entry per message
+    -- (holding each woken waiter's result) without end. So once a queue has doubled
+    -- since it was last swept, the entries already woken are dropped: O(1) amortised.
+    local function q_wait(q, entry)
+        if q_len(q) >= (q.sweep_at or 8) then
+            local j = q.h - 1
+            for i = q.h, q.t do
+                local e = q[i]
+                q[i] = nil
+                if not e.w.fired then j = j + 1; q[j] = e end
+            end
+            q.t = j
+            q.sweep_at = math.max(8, 2 * q_len(q))
+        end
+        q_push(q, entry)
+    end
 
     -- Try one case now: returns a result table, or nil when it would block.
     local function try_recv(ch, d)
@@ -204,8 +222,8 @@ return function(host, lib)
         for i = 1, #cases do
             local c = cases[i]
             local d = CHANNELS[c.channel]
-            if c.send then q_push(d.sendq, {w = w, value = c.value})
-            else q_push(d.recvq, {w = w}) end
+            if c.send then q_wait(d.sendq, {w = w, value = c.value})
+            else q_wait(d.recvq, {w = w}) end
         end
         return block(s, w, co)
     end
@@ -222,7 +240,7 @@ return function(host, lib)
         local co = co_running()
         local s = sched_of(co)
         local w = {co = co, s = s}
-        q_push(d.sendq, {w = w, value = value})
+        q_wait(d.sendq, {w = w, value = value})
         local r = block(s, w, co)
         if r.closed then error("send on closed channel", 2) end
         return true
@@ -234,7 +252,7 @@ return function(host, lib)
             local co = co_running()
             local s = sched_of(co)
             local w = {co = co, s = s}
-            q_push(d.recvq, {w = w})
+            q_wait(d.recvq, {w = w})
             r = block(s, w, co)
         end
         return r.value, r.ok
