@@ -7,6 +7,12 @@ each time (~3.5 us, measured), which is a tenth of a fast SQL write. So the
 coroutine is first run eagerly, right here; only if it suspends is the rest
 awaited under `asyncio.timeout_at`, by delegating to it exactly as `await`
 would (sent values and thrown exceptions, cancellation included, pass through).
+
+Waits in this package use `asyncio.timeout`, not `asyncio.wait_for`: on Python 3.11,
+when a cancellation arrives as the awaited thing finishes, `wait_for` returns its
+result and drops the cancellation (gh-86296, fixed in 3.12). Where results arrive all
+the time (a Lua step on a worker thread, a queue's wake-up) that lost every kill of a
+process looping on a thread, and could keep a stopping consumer polling.
 """
 from __future__ import annotations
 

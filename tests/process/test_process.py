@@ -300,3 +300,28 @@ def test_converting_a_big_batch_of_messages_is_not_charged_to_the_step():
             assert result.error is None, result.error
             assert result.values[0] == 256 * 400
     run(main())
+
+
+def test_a_process_looping_on_a_worker_thread_is_terminated_at_once():
+    # Its steps end all the time (each spawn from a thread is a host request); Python
+    # 3.11's asyncio.wait_for dropped a cancellation that arrived as a step ended, so
+    # the process went on spawning after process.terminate / a host stop.
+    spawner = r'''return {main = function(n)
+        for i = 1, n do process.spawn("app:sleeper", "app:processes") end
+        return "done"
+    end}'''
+    async def main():
+        async with processes({**DEFS, "app:spawner": spawner}, off_loop=("app:spawner",),
+                             stop_timeout=2.0) as (engine, host, call):
+            proc = host.spawn_entry("app:spawner", [1_000_000])
+            deadline = asyncio.get_running_loop().time() + 20
+            while len(host.procs) < 2000:   # well into its loop
+                assert asyncio.get_running_loop().time() < deadline
+                await asyncio.sleep(0.01)
+            proc.kill("test kill")
+            result = await asyncio.wait_for(asyncio.shield(proc.done), 2)
+            assert result.error is not None and "test kill" in result.error.message
+            count = len(host.procs)
+            await asyncio.sleep(0.2)
+            assert len(host.procs) == count   # nothing spawned after it ended
+    run(main())

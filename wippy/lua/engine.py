@@ -270,7 +270,11 @@ class LuaEngine:
     async def _await_step(self, call: Call, fut: asyncio.Future) -> Any:
         remaining = call.deadline - self._loop.time() + HARD_GRACE
         try:
-            return await asyncio.wait_for(asyncio.shield(fut), max(remaining, 0.1))
+            # Not asyncio.wait_for: on Python 3.11 it returns the result and drops a
+            # cancellation that arrives as the step finishes (gh-86296), and a step on
+            # a thread finishes all the time: a killed process went on running.
+            async with asyncio.timeout(max(remaining, 0.1)):
+                return await asyncio.shield(fut)
         except asyncio.TimeoutError:
             # The Lua hook did not stop the step (a long C call): abandon the worker.
             worker = call.worker

@@ -271,7 +271,8 @@ class SqliteSubscription(Subscription):
                 waker = asyncio.get_running_loop().create_future()
                 q.wakers.append(waker)
                 try:
-                    await asyncio.wait_for(waker, driver.poll_interval)
+                    async with asyncio.timeout(driver.poll_interval):   # not wait_for: see aio.py
+                        await waker
                 except asyncio.TimeoutError:
                     pass
         except WippyError as exc:

@@ -144,6 +144,7 @@ class Publishing:
             room = loop.create_future()
             q.space.append(room)
             try:
-                await asyncio.wait_for(room, end - loop.time())
+                async with asyncio.timeout(end - loop.time()):   # not wait_for: see aio.py
+                    await room
             except asyncio.TimeoutError:
                 pass
