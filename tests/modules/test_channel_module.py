@@ -199,3 +199,8 @@ def test_a_select_loop_over_a_busy_and_a_quiet_channel_does_not_pile_up_waiters(
         end
         return got
     end}''', budget=60) == [300000]
+
+
+def test_a_channel_in_a_result_is_refused_not_emptied():
+    r = lua('''return {main = function() return {jobs = {channel.new(1)}} end}''')
+    assert r.error is not None and "a channel cannot leave its call" in str(r.error), r

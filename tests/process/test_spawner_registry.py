@@ -121,6 +121,9 @@ def test_a_channel_handed_to_another_process_is_refused_not_emptied():
         local function kind(_, e) return e and e:kind() or "none" end
         out.spawn = kind(process.spawn("app:echo", H, work))
         out.nested = kind(process.spawn_monitored("app:echo", H, {jobs = work}))
+        out.deep = kind(process.send(process.pid(), "t", {a = {b = {work}}}))
+        local _, deep = process.spawn("app:echo", H, {cfg = {queues = {work}}})
+        out.deep_message = deep and deep:message()
         out.send = kind(process.send(process.pid(), "t", 1, work))
         out.exec = kind(process.exec("app:ret", H, work))
         out.builder = kind(process.with_context({}):with_message("m", {c = work})
@@ -138,7 +141,10 @@ def test_a_channel_handed_to_another_process_is_refused_not_emptied():
             assert out.pop("message") == ("process.spawn: a channel cannot be sent to another "
                                           "process (channels belong to one call; send messages "
                                           "instead)")
-            assert out == {"spawn": "Invalid", "nested": "Invalid", "send": "Invalid",
-                           "exec": "Invalid", "builder": "Invalid", "plain": "none"}
+            # Deeper ones are found where the payload is converted.
+            assert "a channel cannot leave its call" in out.pop("deep_message")
+            assert out == {"spawn": "Invalid", "nested": "Invalid", "deep": "Invalid",
+                           "send": "Invalid", "exec": "Invalid", "builder": "Invalid",
+                           "plain": "none"}
             assert len(host.procs) == 0    # nothing was spawned
     run(main())

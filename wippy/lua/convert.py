@@ -22,6 +22,8 @@ _SEQUENCES = [list(range(1, n + 1)) for n in range(65)]   # [1..n] for small n
 
 
 INVALID_TEXT = "text is not valid UTF-8 (binary data must be encoded first, e.g. as hex)"
+CHANNEL_TEXT = ("a channel cannot leave its call (channels belong to one call; "
+                "send messages instead)")
 
 
 class ConversionError(ValueError):
@@ -39,6 +41,7 @@ class Converter:
         self._objects = api.objects        # weak set of tables marked as JSON objects
         self._errdata = api.errdata        # error object -> {kind, message, retryable}
         self._mark_object = api.mark_object
+        self._is_channel = api.is_channel      # channels cross as nothing: refused
         self._make_error = api.make_error
         self._valid_value = api.valid_value    # copy with U+FFFD for invalid UTF-8
 
@@ -74,7 +77,11 @@ class Converter:
             if info is not None:
                 return WippyError(str(info["message"] or ""), info["kind"] or "Unknown",
                                   info["retryable"])
-            return {} if self._objects[value] else []
+            if self._objects[value]:
+                return {}
+            if self._is_channel(value):   # it would arrive as a dead empty table
+                raise ConversionError(CHANNEL_TEXT)
+            return []
         scalars = _SCALAR_TYPES
         if type(items[0][0]) is int:
             keys = [k for k, _ in items]

@@ -25,7 +25,8 @@ return function(host, lib)
 
     -- A channel belongs to one call's Lua state: copied as data it would arrive as an
     -- empty table that never receives. Refused where it is handed over: an argument or
-    -- payload value, or a value of such a table (deeper ones are not searched).
+    -- payload value, or a value of such a table, with this message; deeper ones fail
+    -- where the payload is converted (lua/convert.py, "a channel cannot leave its call").
     local is_channel, next_ = lib.channels.is_channel, next
     local function channel_in(fname, ...)
         for i = 1, select("#", ...) do
