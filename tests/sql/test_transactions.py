@@ -1,4 +1,5 @@
-"""Explicit transactions: BEGIN IMMEDIATE on the writer, savepoints, read-only snapshots."""
+"""Explicit transactions: savepoints, isolation, read-only; on SQLite also BEGIN IMMEDIATE on the
+writer. Tests taking `db_driver` run on SQLite and PostgreSQL (tests/sql/drivers.py)."""
 import asyncio
 import time
 
@@ -17,8 +18,8 @@ async def names(db):
     return [r["name"] for r in await db.query("SELECT name FROM t ORDER BY id")]
 
 
-async def test_commit_and_rollback(open_db):
-    async with open_db() as db:
+async def test_commit_and_rollback(db_driver):
+    async with db_driver.open() as db:
         await db.execute(SCHEMA)
         tx = await db.begin()
         await tx.execute("INSERT INTO t (name) VALUES (?)", ["kept"])
@@ -27,11 +28,11 @@ async def test_commit_and_rollback(open_db):
         await tx.execute("INSERT INTO t (name) VALUES (?)", ["dropped"])
         assert await tx.rollback() is True
         assert await names(db) == ["kept"]
-        assert tx.db_type() == "sqlite"
+        assert tx.db_type() == db_driver.name
 
 
-async def test_savepoints(open_db):
-    async with open_db() as db:
+async def test_savepoints(db_driver):
+    async with db_driver.open() as db:
         await db.execute(SCHEMA)
         tx = await db.begin()
         await tx.execute("INSERT INTO t (name) VALUES ('a')")
@@ -50,8 +51,8 @@ async def test_savepoints(open_db):
     ("a-b", "savepoint name can only contain alphanumeric characters and underscores"),
     ("x; DROP TABLE t", "savepoint name can only contain alphanumeric characters and underscores"),
 ])
-async def test_savepoint_names_are_checked(open_db, name, message):
-    async with open_db() as db:
+async def test_savepoint_names_are_checked(db_driver, name, message):
+    async with db_driver.open() as db:
         tx = await db.begin()
         with pytest.raises(WippyError) as info:
             await tx.savepoint(name)
@@ -59,8 +60,8 @@ async def test_savepoint_names_are_checked(open_db, name, message):
         await tx.rollback()
 
 
-async def test_finished_transaction_is_not_active(open_db):
-    async with open_db() as db:
+async def test_finished_transaction_is_not_active(db_driver):
+    async with db_driver.open() as db:
         await db.execute(SCHEMA)
         tx = await db.begin()
         await tx.commit()
@@ -70,6 +71,7 @@ async def test_finished_transaction_is_not_active(open_db):
         assert db.write_tx is None
 
 
+# SQLite only: on PostgreSQL a failed statement aborts the whole transaction (SQLSTATE 25P02).
 async def test_failed_statement_keeps_the_transaction_open(open_db):
     async with open_db() as db:
         await db.execute(SCHEMA)
@@ -82,8 +84,8 @@ async def test_failed_statement_keeps_the_transaction_open(open_db):
         assert await names(db) == ["x", "y"]
 
 
-async def test_async_with_commits_or_rolls_back(open_db):
-    async with open_db() as db:
+async def test_async_with_commits_or_rolls_back(db_driver):
+    async with db_driver.open() as db:
         await db.execute(SCHEMA)
         async with await db.begin() as tx:
             await tx.execute("INSERT INTO t (name) VALUES ('ok')")
@@ -94,6 +96,7 @@ async def test_async_with_commits_or_rolls_back(open_db):
         assert await names(db) == ["ok"]
 
 
+# SQLite only: one writer queues transactions; PostgreSQL runs them on separate pool connections.
 async def test_transactions_queue_in_order(open_db):
     async with open_db() as db:
         await db.execute(SCHEMA)
@@ -111,14 +114,16 @@ async def test_transactions_queue_in_order(open_db):
         assert await names(db) == ["first", "second", "auto"]
 
 
-async def test_isolation_levels(open_db):
-    async with open_db() as db:
+async def test_isolation_levels(db_driver):
+    async with db_driver.open() as db:
         tx = await db.begin(isolation="serializable")
         await tx.rollback()
         with pytest.raises(WippyError, match="invalid isolation level: bogus"):
             await db.begin(isolation="bogus")
 
 
+# SQLite only: a snapshot on a private reader; PostgreSQL's default isolation is read committed
+# (the refused write runs on both drivers: test_lua_module.py::test_read_only_transaction).
 async def test_read_only_transaction_is_a_snapshot_and_refuses_writes(open_db):
     async with open_db() as db:
         await db.execute(SCHEMA)
@@ -135,16 +140,17 @@ async def test_read_only_transaction_is_a_snapshot_and_refuses_writes(open_db):
         assert db.stats()["open_connections"] == 3   # the private reader is gone
 
 
-async def test_prepare_inside_a_transaction_sees_its_tables(open_db):
-    async with open_db() as db:
+async def test_prepare_inside_a_transaction_sees_its_tables(db_driver):
+    async with db_driver.open() as db:
         tx = await db.begin()
-        await tx.execute("CREATE TABLE fresh (v)")
+        await tx.execute("CREATE TABLE fresh (v INTEGER)")
         stmt = await tx.prepare("INSERT INTO fresh (v) VALUES (?)")
         await stmt.execute([1])
         assert await tx.query("SELECT v FROM fresh") == [{"v": 1}]
         await tx.commit()
 
 
+# SQLite only: the single writer's queue (wait_count); PostgreSQL has no writer to hold.
 async def test_cancelled_begin_never_holds_the_writer(open_db):
     async with open_db() as db:
         await db.execute(SCHEMA)
@@ -157,6 +163,7 @@ async def test_cancelled_begin_never_holds_the_writer(open_db):
         assert db.write_tx is None
 
 
+# SQLite only: drives the writer thread's internals.
 async def test_begin_cancelled_after_it_ran_is_rolled_back(open_db):
     async with open_db() as db:
         await db.execute(SCHEMA)
