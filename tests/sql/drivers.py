@@ -19,7 +19,8 @@ from wippy.sql.postgres import PostgresDatabase
 _DDL_TYPES = [(re.compile(r"\bINTEGER PRIMARY KEY\b", re.I), "bigserial PRIMARY KEY"),
               (re.compile(r"\bINTEGER\b", re.I), "bigint"),
               (re.compile(r"\bREAL\b", re.I), "double precision"),
-              (re.compile(r"\bBLOB\b", re.I), "bytea")]
+              (re.compile(r"\bBLOB\b", re.I), "bytea"),
+              (re.compile(r"\bDATETIME\b", re.I), "timestamptz")]
 _LITERAL_OR_MARK = re.compile(r"'(?:[^']|'')*'|\?")
 _SQL_HEAD = re.compile(r"\s*(SELECT|INSERT|UPDATE|DELETE|WITH|CREATE)\b", re.I)
 _LUA_STRING = re.compile(r'"((?:[^"\\\n]|\\.)*)"')

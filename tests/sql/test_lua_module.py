@@ -1,4 +1,5 @@
-"""The `sql` Lua module through the real engine: DB, params, rows, errors, transactions."""
+"""The `sql` Lua module through the real engine: DB, params, rows, errors, transactions.
+Tests taking `db_driver` run on SQLite and PostgreSQL (tests/sql/drivers.py)."""
 import asyncio
 import contextlib
 
@@ -8,7 +9,8 @@ from tests.lua_helpers import run_lua
 from wippy.errors import INVALID, NOT_FOUND, TIMEOUT
 from wippy.lua.engine import LuaEngine
 from wippy.lua.modules.sql.module import SqlModule
-from wippy.sql import Database
+
+from .drivers import Driver
 
 pytestmark = pytest.mark.anyio
 
@@ -17,15 +19,18 @@ SCHEMA = """CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, score REAL, flag 
 
 
 @contextlib.asynccontextmanager
-async def lua_db(tmp_path, budget=None):
-    db = Database("app:db", str(tmp_path / "app.db"))
+async def lua_db(driver, budget=None):
+    db = driver.new()
     engine = LuaEngine({"app:db": db, "app:other": object()}, modules={"sql": SqlModule()},
                        workers=1, **({"budget": budget} if budget else {}))
     await engine.start()
+    if driver.name == "postgres":
+        await db.start()   # the pool; a SQLite Database opens its file on first use
+    db = driver.wrap(db)
     await db.execute(SCHEMA)
 
     async def run(body, *args):
-        src = f'local sql = require("sql")\nreturn {{main = function(...)\n{body}\nend}}'
+        src = f'local sql = require("sql")\nreturn {{main = function(...)\n{driver.lua(body)}\nend}}'
         return await run_lua(src, modules=["sql"], engine=engine, args=args, entry_id="app:fn")
     run.engine = engine
     try:
@@ -35,8 +40,12 @@ async def lua_db(tmp_path, budget=None):
         await db.stop()
 
 
-async def test_get_errors(tmp_path):
-    async with lua_db(tmp_path) as (run, _):
+def sqlite(tmp_path):
+    return Driver("sqlite", tmp_path)
+
+
+async def test_get_errors(db_driver):
+    async with lua_db(db_driver) as (run, _):
         for arg, message, kind in [("", "resource id is required", INVALID),
                                    ("app:nope", "resource not found", NOT_FOUND),
                                    ("app:other", "resource is not a database: app:other", INVALID)]:
@@ -45,11 +54,11 @@ async def test_get_errors(tmp_path):
         r = await run("return sql.get(nil)")
         assert r.raised and "bad argument #1 to 'get'" in r.error.message
         r = await run('local db = sql.get("db"); return db:type()')   # bare name: caller's namespace
-        assert r.values == ["sqlite", None]
+        assert r.values == [db_driver.name, None]
 
 
-async def test_db_object_basics(tmp_path):
-    async with lua_db(tmp_path) as (run, _):
+async def test_db_object_basics(db_driver):
+    async with lua_db(db_driver) as (run, _):
         r = await run("""
             local db = assert(sql.get("app:db"))
             local ok1 = db:release()
@@ -59,14 +68,17 @@ async def test_db_object_basics(tmp_path):
                     consts = {sql.type.SQLITE, sql.isolation.SERIALIZABLE, sql.builder.dollar},
                     mt = getmetatable(db), str = tostring(db)}""")
         assert r.error is None
-        assert r.values[0] == {"type": "sqlite", "ok": True, "open": 3, "mt": False,
+        # open connections: SQLite's writer and two readers; PostgreSQL's pool has one so far.
+        assert r.values[0] == {"type": db_driver.name, "ok": True, "open": db_driver.pick(3, 1),
+                               "mt": False,
                                "consts": ["sqlite", "serializable", "dollar"], "str": "sql.DB"}
         r = await run("local db = sql.get('app:db'); return db.query({}, 'SELECT 1')")
         assert r.raised and "bad self" in r.error.message
 
 
+# SQLite only: declared-type conversions (DATETIME from epoch seconds) and last_insert_id.
 async def test_params_and_row_values(tmp_path):
-    async with lua_db(tmp_path) as (run, _):
+    async with lua_db(sqlite(tmp_path)) as (run, _):
         r = await run("""
             local db = sql.get("app:db")
             local res, err = db:execute(
@@ -96,8 +108,9 @@ async def test_params_and_row_values(tmp_path):
         assert v["count"] == 2 and v["empty"] == 0
 
 
+# Driver-independent: sql.as.* never reaches a database.
 async def test_typed_values(tmp_path):
-    async with lua_db(tmp_path) as (run, _):
+    async with lua_db(sqlite(tmp_path)) as (run, _):
         r = await run("""
             local as = sql.as
             return {as.int(3.9), as.int(-3.9), as.int("x"), math.type(as.float(2)), as.text(12),
@@ -105,8 +118,8 @@ async def test_typed_values(tmp_path):
         assert r.values[0] == [3, -3, 0, "float", "12", "1.5", "", True]
 
 
-async def test_params_must_be_a_table(tmp_path):
-    async with lua_db(tmp_path) as (run, _):
+async def test_params_must_be_a_table(db_driver):
+    async with lua_db(db_driver) as (run, _):
         r = await run('return sql.get("app:db"):query("SELECT ?", "x")')
         assert (r.values[0], r.error.message, r.error.kind) == \
             (None, "parameters must be a table, got string", INVALID)
@@ -114,16 +127,17 @@ async def test_params_must_be_a_table(tmp_path):
         assert r.raised and "bad argument #1 to 'query' (string expected, got number)" in r.error.message
 
 
-async def test_errors_have_driver_message_kind_and_retryable(tmp_path):
-    async with lua_db(tmp_path) as (run, _):
+async def test_errors_have_driver_message_kind_and_retryable(db_driver):
+    async with lua_db(db_driver) as (run, _):
         r = await run("""
             local rows, err = sql.get("app:db"):query("SELECT * FROM nope")
             return rows, tostring(err), err:kind(), err:retryable(), "x: " .. err""")
-        assert r.values == [None, "no such table: nope", "Invalid", False, "x: no such table: nope"]
+        message = db_driver.pick("no such table: nope", 'relation "nope" does not exist')
+        assert r.values == [None, message, "Invalid", False, "x: " + message]
 
 
-async def test_transaction_commit_savepoint_and_type(tmp_path):
-    async with lua_db(tmp_path) as (run, db):
+async def test_transaction_commit_savepoint_and_type(db_driver):
+    async with lua_db(db_driver) as (run, db):
         r = await run("""
             local db = sql.get("app:db")
             local tx = assert(db:begin({isolation = sql.isolation.SERIALIZABLE}))
@@ -137,7 +151,7 @@ async def test_transaction_commit_savepoint_and_type(tmp_path):
             assert(tx:commit())
             local again_ok, again_err = tx:commit()
             return inside, t, tostring(bad_err), tostring(again_err)""")
-        assert r.values == [1, "sqlite",
+        assert r.values == [1, db_driver.name,
                             "savepoint name can only contain alphanumeric characters and underscores",
                             "transaction is not active"]
         assert await db.query("SELECT name FROM t") == [{"name": "kept"}]
@@ -145,8 +159,8 @@ async def test_transaction_commit_savepoint_and_type(tmp_path):
         assert r.error.message == "invalid isolation level: bogus"
 
 
-async def test_open_transaction_is_rolled_back_when_the_call_ends(tmp_path):
-    async with lua_db(tmp_path) as (run, db):
+async def test_open_transaction_is_rolled_back_when_the_call_ends(db_driver):
+    async with lua_db(db_driver) as (run, db):
         r = await run("""
             local tx = sql.get("app:db"):begin()
             tx:execute("INSERT INTO t (name) VALUES ('lost')")
@@ -157,8 +171,9 @@ async def test_open_transaction_is_rolled_back_when_the_call_ends(tmp_path):
         await db.execute("INSERT INTO t (name) VALUES ('writer is free')")
 
 
+# SQLite only: one writer; on PostgreSQL db and a transaction are separate connections.
 async def test_writing_around_your_own_transaction_fails_fast(tmp_path):
-    async with lua_db(tmp_path) as (run, _):
+    async with lua_db(sqlite(tmp_path)) as (run, _):
         r = await run("""
             local db = sql.get("app:db")
             local tx = db:begin()
@@ -172,8 +187,8 @@ async def test_writing_around_your_own_transaction_fails_fast(tmp_path):
         assert r.values[3] is True
 
 
-async def test_read_only_transaction(tmp_path):
-    async with lua_db(tmp_path) as (run, _):
+async def test_read_only_transaction(db_driver):
+    async with lua_db(db_driver) as (run, _):
         r = await run("""
             local tx = sql.get("app:db"):begin({read_only = true})
             local rows = tx:query("SELECT count(*) AS c FROM t")
@@ -183,8 +198,8 @@ async def test_read_only_transaction(tmp_path):
         assert r.values == [0, None, "PermissionDenied"]
 
 
-async def test_prepared_statements(tmp_path):
-    async with lua_db(tmp_path) as (run, _):
+async def test_prepared_statements(db_driver):
+    async with lua_db(db_driver) as (run, _):
         r = await run("""
             local db = sql.get("app:db")
             local ins = assert(db:prepare("INSERT INTO t (name) VALUES (?)"))
@@ -201,11 +216,12 @@ async def test_prepared_statements(tmp_path):
             tx:commit()
             return #rows, rows[2].name, closed, tostring(err), bad, tostring(perr),
                    db:query("SELECT count(*) AS c FROM t")[1].c""")
-        assert r.values == [2, "p2", True, "statement is closed", None, "no such table: nope", 3]
+        assert r.values == [2, "p2", True, "statement is closed", None,
+                            db_driver.pick("no such table: nope", 'relation "nope" does not exist'), 3]
 
 
-async def test_call_deadline_stops_a_runaway_query(tmp_path):
-    async with lua_db(tmp_path, budget=0.3) as (run, _):
+async def test_call_deadline_stops_a_runaway_query(db_driver):
+    async with lua_db(db_driver, budget=0.3) as (run, _):
         r = await run("""
             local rows, err = sql.get("app:db"):query(
                 "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT max(x) FROM c")
@@ -213,8 +229,9 @@ async def test_call_deadline_stops_a_runaway_query(tmp_path):
         assert r.error is not None and r.error.kind == TIMEOUT
 
 
+# SQLite only: sqlite_code details (PostgreSQL carries sqlstate).
 async def test_error_details_carry_sqlite_codes(tmp_path):
-    async with lua_db(tmp_path) as (run, _):
+    async with lua_db(sqlite(tmp_path)) as (run, _):
         r = await run("""
             local db = sql.get("app:db")
             db:execute("CREATE TABLE u (id INTEGER PRIMARY KEY)")
@@ -225,8 +242,9 @@ async def test_error_details_carry_sqlite_codes(tmp_path):
         assert r.values[0] == ["AlreadyExists", 19, 1555]
 
 
+# SQLite only: waiting for the single writer.
 async def test_call_that_times_out_waiting_for_the_writer_leaves_it_free(tmp_path):
-    async with lua_db(tmp_path, budget=0.2) as (run, db):
+    async with lua_db(sqlite(tmp_path), budget=0.2) as (run, db):
         held = await db.begin()   # another "handler" holds the writer
         r = await run("""
             local tx, err = sql.get("app:db"):begin()
@@ -237,10 +255,11 @@ async def test_call_that_times_out_waiting_for_the_writer_leaves_it_free(tmp_pat
         assert db.write_tx is None
 
 
+# SQLite only: the loop fast path (PostgreSQL writes are always awaited).
 async def test_idle_writes_finish_inside_the_host_call(tmp_path):
     """On the event loop, db:execute() and a builder's exec() write through the loop's
     fast path without yielding; results and errors are those of the awaited op."""
-    async with lua_db(tmp_path) as (run, db):
+    async with lua_db(sqlite(tmp_path)) as (run, db):
         awaited = []
         ops = run.engine._ops
         for name in ("sql.execute", "sql.run"):
@@ -274,8 +293,8 @@ async def test_idle_writes_finish_inside_the_host_call(tmp_path):
         assert awaited == ["sql.execute"]
 
 
-async def test_text_that_is_not_utf8_is_refused_not_altered(tmp_path):
-    async with lua_db(tmp_path) as (run, db):
+async def test_text_that_is_not_utf8_is_refused_not_altered(db_driver):
+    async with lua_db(db_driver) as (run, db):
         r = await run("""
             local db = sql.get("app:db")
             local _, in_params = db:execute("INSERT INTO t (id, name) VALUES (1, ?)", {"\\255"})

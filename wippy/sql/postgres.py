@@ -73,7 +73,8 @@ def translate(exc: BaseException, op: str = "query") -> WippyError:
             return WippyError(message, CONFLICT, retryable=False, details=details)
         if state == "57014":   # query_canceled: our deadline, or statement_timeout
             return WippyError(message, TIMEOUT, retryable=True, details=details)
-        if state.startswith("42501") or state.startswith("28"):
+        # 25006: a write in a read-only transaction, PermissionDenied as on SQLite.
+        if state in ("42501", "25006") or state.startswith("28"):
             return WippyError(message, PERMISSION_DENIED, retryable=False, details=details)
         if state.startswith("XX"):
             return WippyError(message, INTERNAL, retryable=False, details=details)
