@@ -58,8 +58,12 @@ async def test_errors_keep_the_vocabulary(postgres_server, pg_database):
             local db = sql.get("app:db")
             db:execute("INSERT INTO tasks(title) VALUES ($1)", {"x"})
             local res, err = db:execute("INSERT INTO tasks(title) VALUES ($1)", {"x"})
-            return {res == nil, err:kind(), err:retryable()}""")
-        assert r.values[0] == [True, ALREADY_EXISTS, False]
+            local d = err:details()
+            return {res == nil, err:kind(), err:retryable(), tostring(err), d.sqlstate, d.detail}""")
+        # The message is the server's one line; its DETAIL line is in details.
+        assert r.values[0] == [True, ALREADY_EXISTS, False,
+                               'duplicate key value violates unique constraint "tasks_title_key"',
+                               "23505", "Key (title)=(x) already exists."]
 
 
 async def test_call_deadline_cancels_the_statement(postgres_server, pg_database):

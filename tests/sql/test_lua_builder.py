@@ -1,4 +1,5 @@
-"""`sql.builder` from Lua: same SQL as the Python renderer, immutability, executors."""
+"""`sql.builder` from Lua: same SQL as the Python renderer, immutability, executors.
+Rendering is driver-independent; the executors run on SQLite and PostgreSQL."""
 import contextlib
 
 import pytest
@@ -7,16 +8,23 @@ from tests.lua_helpers import run_lua
 from wippy.errors import INVALID
 from wippy.lua.engine import LuaEngine
 from wippy.lua.modules.sql.module import SqlModule
-from wippy.sql import Database
+
+from .drivers import Driver
 
 pytestmark = pytest.mark.anyio
 
 
 @contextlib.asynccontextmanager
-async def lua_db(tmp_path):
-    db = Database("app:db", str(tmp_path / "app.db"))
+async def lua_db(tmp_path, driver=None):
+    """The builder on a fresh database; `driver` (tests/sql/drivers.py) defaults to SQLite:
+    most tests here only render SQL and never reach a database."""
+    driver = driver or Driver("sqlite", tmp_path)
+    db = driver.new()
     engine = LuaEngine({"app:db": db}, modules={"sql": SqlModule()}, workers=1)
     await engine.start()
+    if driver.name == "postgres":
+        await db.start()   # the pool; a SQLite Database opens its file on first use
+    db = driver.wrap(db)
     await db.execute("CREATE TABLE tasks (id TEXT PRIMARY KEY, payload TEXT, status TEXT, "
                      "result TEXT, created_at INTEGER, processed_at INTEGER)")
 
@@ -166,8 +174,9 @@ async def test_render_errors_come_back_as_values(tmp_path):
         assert r.raised and "expected Sqlizer or table in OR condition, got number" in r.error.message
 
 
-async def test_executors_run_on_db_and_tx(tmp_path):
-    async with lua_db(tmp_path) as (run, db):
+# On both drivers: run_with() numbers the placeholders ($n) itself on PostgreSQL.
+async def test_executors_run_on_db_and_tx(tmp_path, db_driver):
+    async with lua_db(tmp_path, db_driver) as (run, db):
         r = await run("""
             local db = sql.get("app:db")
             local insert = b.insert("tasks"):columns("id", "payload", "status", "result", "created_at", "processed_at")
@@ -183,7 +192,8 @@ async def test_executors_run_on_db_and_tx(tmp_path):
             local del = assert(b.delete("tasks"):where({id = "t1"}):run_with(db):exec())
             return {res.rows_affected, in_tx, s, a[1], #rows, rows[1].id, del.rows_affected}""")
         assert r.error is None, r.error
-        assert r.values[0] == [1, "archived", "SELECT id, status FROM tasks WHERE status = ?",
+        assert r.values[0] == [1, "archived", "SELECT id, status FROM tasks WHERE status = "
+                               + db_driver.pick("?", "$1"),
                                "archived", 1, "t1", 1]
         assert await db.query("SELECT count(*) AS c FROM tasks") == [{"c": 0}]
 
@@ -210,7 +220,9 @@ async def test_sqlizer_to_sql_and_tostring(tmp_path):
     'b.insert(""):columns("id"):values("t11")',                            # render error
 ])
 async def test_run_with_renders_like_to_sql(tmp_path, expr):
-    """run_with() passes one-row plain INSERTs as flat arguments (flat_insert); every
+    """SQLite only: on PostgreSQL run_with() renders `$n`, so it differs from to_sql() by
+    design (tests/postgres/test_lua_module.py::test_builder_run_with_switches_to_dollar).
+    run_with() passes one-row plain INSERTs as flat arguments (flat_insert); every
     shape must still give exactly the SQL and args of the general renderer."""
     async with lua_db(tmp_path) as (run, _):
         r = await run(f"local q = {expr}\n"

@@ -1,4 +1,5 @@
-"""The tutorial's own Lua files, unmodified, against a real SQLite file."""
+"""The tutorial's own Lua files, unmodified, against a real SQLite file and on PostgreSQL
+(they use only the builder, whose run_with() numbers placeholders for PostgreSQL)."""
 import contextlib
 import json
 from pathlib import Path
@@ -7,7 +8,6 @@ import pytest
 
 from wippy.lua.engine import LuaEngine
 from wippy.lua.modules.sql.module import SqlModule
-from wippy.sql import Database
 
 from .lua_stubs import STUBS
 
@@ -18,10 +18,12 @@ MODULES = {"sql": SqlModule(), **STUBS}
 
 
 @contextlib.asynccontextmanager
-async def tutorial(tmp_path):
-    db = Database("app:db", str(tmp_path / "data" / "tasks.db"))
+async def tutorial(driver):
+    db = driver.new(file="data/tasks.db")
     engine = LuaEngine({"app:db": db}, modules=MODULES, workers=1)
     await engine.start()
+    if driver.name == "postgres":
+        await db.start()   # the pool; a SQLite Database opens its file on first use
 
     async def run(name, method, modules, args=(), extras=None):
         fdef = engine.define(f"app:{name}", (SRC / f"{name}.lua").read_text(), method, modules)
@@ -29,7 +31,7 @@ async def tutorial(tmp_path):
         result = await engine.call(fdef, args, extras=extras)
         return result, extras["out"]
     try:
-        yield run, db
+        yield run, driver.wrap(db)
     finally:
         await engine.close()
         await db.stop()
@@ -39,19 +41,21 @@ def task(task_id, action="uppercase", data=None, created_at=1700000000):
     return {"id": task_id, "action": action, "data": data or {"text": "hi"}, "created_at": created_at}
 
 
-async def test_migrate_creates_the_table_and_returns_0(tmp_path):
-    async with tutorial(tmp_path) as (run, db):
+async def test_migrate_creates_the_table_and_returns_0(db_driver):
+    async with tutorial(db_driver) as (run, db):
         result, out = await run("migrate", "main", ["sql", "logger"])
         assert result.values == [0] and result.error is None
         assert ("info", ["migration complete", None]) in out
-        cols = [c["name"] for c in await db.query("PRAGMA table_info(tasks)")]
+        cols = [c["name"] for c in await db.query(db_driver.pick(
+            "PRAGMA table_info(tasks)", "SELECT column_name AS name FROM information_schema.columns"
+            " WHERE table_name = 'tasks' ORDER BY ordinal_position"))]
         assert cols == ["id", "payload", "status", "result", "created_at", "processed_at"]
         result, _ = await run("migrate", "main", ["sql", "logger"])   # IF NOT EXISTS: idempotent
         assert result.values == [0]
 
 
-async def test_process_task_inserts_the_result(tmp_path):
-    async with tutorial(tmp_path) as (run, db):
+async def test_process_task_inserts_the_result(db_driver):
+    async with tutorial(db_driver) as (run, db):
         await run("migrate", "main", ["sql", "logger"])
         modules = ["queue", "sql", "logger", "time", "json"]
         result, out = await run("process_task", "main", modules, args=(task("t1"),))
@@ -68,11 +72,13 @@ async def test_process_task_inserts_the_result(tmp_path):
         result, out = await run("process_task", "main", modules, args=(task("t1"),))
         assert result.values == [False]
         assert ("error", ["failed to store result",
-                          {"error": "UNIQUE constraint failed: tasks.id"}]) in out
+                          {"error": db_driver.pick("UNIQUE constraint failed: tasks.id",
+                                                   'duplicate key value violates unique '
+                                                   'constraint "tasks_pkey"')}]) in out
 
 
-async def test_list_tasks_returns_rows_and_filters_by_status(tmp_path):
-    async with tutorial(tmp_path) as (run, db):
+async def test_list_tasks_returns_rows_and_filters_by_status(db_driver):
+    async with tutorial(db_driver) as (run, db):
         await run("migrate", "main", ["sql", "logger"])
         await db.execute("INSERT INTO tasks (id, payload, status, created_at) VALUES "
                          "('a', '{}', 'completed', 1), ('b', '{}', 'pending', 2)")

@@ -63,8 +63,12 @@ def translate(exc: BaseException, op: str = "query") -> WippyError:
                           retryable=True)
     if isinstance(exc, asyncpg.PostgresError):
         state = getattr(exc, "sqlstate", "") or ""
-        message = str(exc) or type(exc).__name__
+        # The server's one-line primary message, as lib/pq's Error() gives it; str(exc) would
+        # append DETAIL/HINT lines, which go to details instead.
+        message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
         details = {"op": op, "sqlstate": state}
+        if getattr(exc, "detail", None):
+            details["detail"] = exc.detail
         if state.startswith("08") or state in _RETRYABLE:
             return WippyError(message, UNAVAILABLE, retryable=True, details=details)
         if state == "23505":
