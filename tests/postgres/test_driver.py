@@ -85,16 +85,6 @@ async def test_transaction_savepoints_and_rollback(pg_db):
         assert db.stats()["in_use"] == 0
 
 
-async def test_prepare_checks_now(pg_db):
-    async with pg_db() as db:
-        await db.execute(SCHEMA)
-        with pytest.raises(WippyError) as e:
-            await db.prepare("SELECT nope FROM t")
-        assert e.value.kind == INVALID
-        stmt = await db.prepare("INSERT INTO t(name) VALUES ($1)")
-        assert (await stmt.execute(["x"]))["rows_affected"] == 1
-
-
 async def test_server_down_at_start_is_one_retryable_line():
     db = PostgresDatabase("app:db", {"host": "127.0.0.1", "port": 1, "database": "x",
                                      "user": "u", "password": "p"})

@@ -1,4 +1,6 @@
-"""The Lua `sql` module on PostgreSQL: the same surface as on SQLite, `$n` placeholders."""
+"""The Lua `sql` module on PostgreSQL: what is PostgreSQL's own (RETURNING, numeric, sqlstate,
+server-side cancel, run_with switching to `$n`). The shared surface runs on both drivers in
+tests/sql/test_lua_module.py."""
 import contextlib
 
 import pytest
@@ -75,28 +77,6 @@ async def test_call_deadline_cancels_the_statement(postgres_server, pg_database)
         running = await db.query("SELECT count(*) AS n FROM pg_stat_activity "
                                  "WHERE query = 'SELECT pg_sleep(30)' AND state = 'active'")
         assert running == [{"n": 0}]
-
-
-async def test_transactions_savepoints_prepare(postgres_server, pg_database):
-    async with lua_pg(postgres_server, pg_database) as (run, db):
-        r = await run("""
-            local db = sql.get("app:db")
-            local tx = assert(db:begin({isolation = sql.isolation.SERIALIZABLE}))
-            assert(tx:execute("INSERT INTO tasks(title) VALUES ($1)", {"kept"}))
-            assert(tx:savepoint("s1"))
-            assert(tx:execute("INSERT INTO tasks(title) VALUES ($1)", {"undone"}))
-            assert(tx:rollback_to("s1"))
-            local t = tx:db_type()
-            assert(tx:commit())
-            local stmt = assert(db:prepare("SELECT title FROM tasks WHERE title = $1"))
-            local rows = assert(stmt:query({"kept"}))
-            local tx2 = assert(db:begin())
-            tx2:execute("INSERT INTO tasks(title) VALUES ('left open')")
-            return {t, rows[1].title, db:stats().max_open_connections}""")
-        assert r.error is None, r.error
-        assert r.values[0] == ["postgres", "kept", 100]
-        # The open transaction rolled back when the call ended.
-        assert await db.query("SELECT title FROM tasks ORDER BY id") == [{"title": "kept"}]
 
 
 async def test_builder_run_with_switches_to_dollar(postgres_server, pg_database):

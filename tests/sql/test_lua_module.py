@@ -65,11 +65,14 @@ async def test_db_object_basics(db_driver):
             local ok2 = db:release()
             local stats = db:stats()
             return {type = db:type(), ok = ok1 and ok2, open = stats.open_connections,
+                    max_open = stats.max_open_connections,
                     consts = {sql.type.SQLITE, sql.isolation.SERIALIZABLE, sql.builder.dollar},
                     mt = getmetatable(db), str = tostring(db)}""")
         assert r.error is None
-        # open connections: SQLite's writer and two readers; PostgreSQL's pool has one so far.
+        # open connections: SQLite's writer and two readers; PostgreSQL's pool has one so far,
+        # of at most 100 (pool.max_open 0, docs/kinds/sql.md).
         assert r.values[0] == {"type": db_driver.name, "ok": True, "open": db_driver.pick(3, 1),
+                               "max_open": db_driver.pick(3, 100),
                                "mt": False,
                                "consts": ["sqlite", "serializable", "dollar"], "str": "sql.DB"}
         r = await run("local db = sql.get('app:db'); return db.query({}, 'SELECT 1')")
