@@ -18,7 +18,8 @@ import httpx
 from ..e2e.conftest import WippyProcess, free_port, make_project, wait_until
 
 __all__ = ["FaultProcess", "free_port", "make_project", "wait_until", "set_handler_sleep",
-           "db_path", "db_ids", "integrity", "post_task", "logged_ids", "refused"]
+           "db_path", "db_ids", "integrity", "post_task", "logged_ids", "wait_logged",
+           "refused"]
 
 
 class FaultProcess(WippyProcess):
@@ -104,6 +105,30 @@ def logged_ids(lines: list[str], message: str) -> list[str]:
     """Task ids from the worker's log lines with this message (`processing task`...)."""
     return [m.group(1) for line in list(lines) if message in line
             for m in [_ID.search(line)] if m]
+
+
+def wait_logged(procs: list[WippyProcess], message: str, ids: list[str],
+                timeout: float = 10.0) -> list[list[str]]:
+    """Each process's ids logged with `message`, once every one of `ids` is among them.
+
+    A row can be visible before its log line is in `proc.lines`: the tutorial's handler
+    writes `task completed` only after its INSERT has committed, and the line then still
+    crosses a pipe to the reader thread. A test that has seen the rows polls here for the
+    lines instead of reading them once; a line that is never written fails, naming the ids.
+    """
+    wanted = set(ids)
+    found: list[list[str]] = []
+
+    def all_logged() -> bool:
+        found[:] = [logged_ids(proc.lines, message) for proc in procs]
+        return wanted <= {i for per_proc in found for i in per_proc}
+
+    try:
+        wait_until(all_logged, timeout, message=f"{message!r} logged for {len(wanted)} ids")
+    except AssertionError as exc:
+        missing = wanted - {i for per_proc in found for i in per_proc}
+        raise AssertionError(f"{exc}; never logged: {sorted(missing)}") from None
+    return found
 
 
 def refused(port: int) -> bool:

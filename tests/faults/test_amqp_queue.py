@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from .harness import FaultProcess, db_ids, free_port, logged_ids, make_project, post_task
-from .harness import set_handler_sleep, wait_until
+from .harness import set_handler_sleep, wait_logged, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -32,7 +32,8 @@ def test_the_tutorial_runs_on_rabbitmq(tmp_path, amqp_url):
         proc.wait_ready()
         ids = burst(proc, 20)
         wait_until(lambda: set(ids) <= db_ids(project), 30, message="all 20 stored")
-        assert sorted(logged_ids(proc.lines, "task completed")) == sorted(ids)
+        [done] = wait_logged([proc], "task completed", ids)   # logged after the commit
+        assert sorted(done) == sorted(ids)                      # each once, none other
         assert proc.stop() == 0, proc.logs
     finally:
         proc.kill()
@@ -48,8 +49,7 @@ def test_two_nodes_on_one_broker_share_the_work(tmp_path, amqp_url):
         b.wait_ready()
         ids = burst(a, 100) + burst(b, 100)
         wait_until(lambda: set(ids) <= db_ids(project), 60, message="all 200 stored")
-        done_a = logged_ids(a.lines, "task completed")
-        done_b = logged_ids(b.lines, "task completed")
+        done_a, done_b = wait_logged([a, b], "task completed", ids)   # logged after the commit
         assert done_a and done_b, "one node did all the work"
         assert set(done_a) | set(done_b) == set(ids)
         assert len(done_a) + len(done_b) == len(ids), "a task was handled twice"
@@ -76,7 +76,7 @@ def test_a_node_killed_mid_handler_leaves_its_task_to_the_other(tmp_path, amqp_u
         a.kill()                       # SIGKILL: its channel drops with the task unacked
         assert task not in db_ids(project), "a finished before the kill: the test proves nothing"
         wait_until(lambda: task in db_ids(project), 30, message="redelivered to b and stored")
-        assert task in logged_ids(b.lines, "processing task")
+        wait_logged([b], "processing task", [task])   # b handled it (its line, polled)
         assert b.stop() == 0, b.logs
     finally:
         a.kill()

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from .harness import (FaultProcess, db_ids, free_port, integrity, logged_ids, make_project,
-                      post_task, set_handler_sleep, wait_until)
+                      post_task, set_handler_sleep, wait_logged, wait_until)
 
 pytestmark = pytest.mark.e2e
 
@@ -120,7 +120,7 @@ def test_a_handler_killed_mid_run_is_redelivered_after_its_lease(tmp_path):
     try:
         again.wait_ready()
         wait_until(lambda: task in db_ids(project), 15, message="redelivered and stored")
-        assert task in logged_ids(again.lines, "processing task")
+        wait_logged([again], "processing task", [task])   # this run handled it (polled)
         assert again.stop() == 0
     finally:
         again.kill()
@@ -136,8 +136,7 @@ def test_two_processes_on_one_queue_file_share_the_work(tmp_path):
         b.wait_ready()
         ids = burst(a, 100) + burst(b, 100)
         wait_until(lambda: set(ids) <= db_ids(project), 60, message="all 200 stored")
-        done_a = logged_ids(a.lines, "task completed")
-        done_b = logged_ids(b.lines, "task completed")
+        done_a, done_b = wait_logged([a, b], "task completed", ids)   # logged after the commit
         assert done_a and done_b, "one process did all the work"
         assert set(done_a) | set(done_b) == set(ids)
         assert len(done_a) + len(done_b) == len(ids), "a task was handled twice"
