@@ -46,20 +46,37 @@ return function(host, lib)
     end
 
     ------------------------------------------------------------ messages
+    -- A message's fields live on its own protected metatable, not in a weak-keyed side
+    -- table: weak keys are ephemerons, re-walked in every collection's atomic phase, and
+    -- a process receives thousands of messages (bench/README.md). Handlers see only an
+    -- empty table: `getmetatable` gives false and they have no `debug`. A metatable is
+    -- a message's only if its __index is MSG, which handlers can never reach.
     local MSG, PAYLOAD = {}, {}
-    local MSG_MT = lib.protect({__index = MSG, __name = "Message"})
-    local PAYLOAD_MT = lib.protect({__index = PAYLOAD, __name = "Payload"})
-    local FIELDS = setmetatable({}, {__mode = "k"})
-    function MSG.topic(m) return FIELDS[m].topic end
-    function MSG.from(m) return FIELDS[m].from end
-    function MSG.payload(m) return FIELDS[m].payload end
-    function PAYLOAD.data(p) return FIELDS[p] end
+    local getmt, rawget = debug.getmetatable, rawget
+    local function fields_of(v, methods, what)
+        local mt = getmt(v)
+        if mt == nil or rawget(mt, "__index") ~= methods then
+            error("process: expected a " .. what .. " (use a colon: x:method())", 3)
+        end
+        return mt
+    end
+    function MSG.topic(m) return fields_of(m, MSG, "Message").topic end
+    function MSG.from(m) return fields_of(m, MSG, "Message").from end
+    -- The Payload is made when first asked for, then kept: the same object each time.
+    function MSG.payload(m)
+        local mt = fields_of(m, MSG, "Message")
+        local p = mt.payload
+        if p == nil then
+            p = setmetatable({}, {__index = PAYLOAD, __name = "Payload", __metatable = false,
+                                  data = mt.data})
+            mt.payload = p
+        end
+        return p
+    end
+    function PAYLOAD.data(p) return fields_of(p, PAYLOAD, "Payload").data end
     local function message(topic, from, data)
-        local p = setmetatable({}, PAYLOAD_MT)
-        FIELDS[p] = data
-        local m = setmetatable({}, MSG_MT)
-        FIELDS[m] = {topic = topic, from = from, payload = p}
-        return m
+        return setmetatable({}, {__index = MSG, __name = "Message", __metatable = false,
+                                 topic = topic, from = from, data = data})
     end
 
     local C = lib.channels
