@@ -26,16 +26,29 @@ return function(host, lib)
         SUNDAY = 0, MONDAY = 1, TUESDAY = 2, WEDNESDAY = 3, THURSDAY = 4, FRIDAY = 5, SATURDAY = 6,
     }
 
-    -- Object state lives here, keyed weakly by the (empty, read-only) object tables.
-    local TIME = setmetatable({}, {__mode = "k"})   -- Time -> {s = unix sec, ns = 0..1e9-1, loc = Location}
-    local DUR = setmetatable({}, {__mode = "k"})    -- Duration -> nanoseconds
-    local LOC = setmetatable({}, {__mode = "k"})    -- Location -> {name, offset = fixed or nil, zone = host zone or nil}
+    -- An object is an empty read-only table; its state lives on its own protected
+    -- metatable (handlers get false from `getmetatable` and have no `debug`), not in
+    -- weak-keyed side tables: weak keys are ephemerons, re-walked in every collection's
+    -- atomic phase, and a process makes a Time per tick (bench/README.md). A metatable
+    -- is a Time's only if its __index is time_methods, which handlers never reach.
+    --   Time:     s = unix sec, ns = 0..1e9-1, loc = Location, c = calendar fields once asked
+    --   Duration: ns = nanoseconds
+    --   Location: name, offset = fixed or nil, zone = host zone or nil
+    local time_methods, dur_methods, loc_methods = {}, {}, {}
+    local getmt, rawget = debug.getmetatable, rawget
+    local function state(v, methods)   -- v's state, or nil when v is not of this kind
+        local mt = getmt(v)
+        if mt ~= nil and rawget(mt, "__index") == methods then return mt end
+    end
+    local function TIME(v) return state(v, time_methods) end
+    local function DUR(v) return state(v, dur_methods) end
+    local function LOC(v) return state(v, loc_methods) end
 
     local function readonly() error("attempt to modify a read-only object", 2) end
 
     local function typename(v)
-        if TIME[v] then return "Time" elseif DUR[v] then return "Duration"
-        elseif LOC[v] then return "Location" end
+        if TIME(v) then return "Time" elseif DUR(v) then return "Duration"
+        elseif LOC(v) then return "Location" end
         return type(v)
     end
 
@@ -54,9 +67,9 @@ return function(host, lib)
         return v
     end
 
-    local function self_of(states, v, kind, fname)
-        local st = states[v]
-        if st == nil then
+    local function self_of(methods, v, kind, fname)
+        local st = getmt(v)
+        if st == nil or rawget(st, "__index") ~= methods then
             error(format("calling '%s' on bad self (%s expected, got %s); use a colon: x:%s()",
                 fname, kind, typename(v), fname), 3)
         end
@@ -98,17 +111,13 @@ return function(host, lib)
     end
 
     ---------------------------------------------------------------- Location
-    local loc_methods = {}
-    local LOC_MT = lib.protect({__index = loc_methods, __newindex = readonly, __name = "Location",
-        __tostring = function(l) return LOC[l].name end})
-
+    local function loc_tostring(l) return LOC(l).name end
     local function new_location(name, offset, zone)
-        local l = setmetatable({}, LOC_MT)
-        LOC[l] = {name = name, offset = offset, zone = zone}
-        return l
+        return setmetatable({}, {__index = loc_methods, __newindex = readonly, __name = "Location",
+            __tostring = loc_tostring, __metatable = false, name = name, offset = offset, zone = zone})
     end
 
-    function loc_methods.string(self) return self_of(LOC, self, "Location", "string").name end
+    function loc_methods.string(self) return self_of(loc_methods, self, "Location", "string").name end
 
     local UTC = new_location("UTC", 0, nil)
     local LOCAL = new_location("Local", nil, "Local")
@@ -126,12 +135,11 @@ return function(host, lib)
 
     local function location_arg(v, n, fname)
         if v == nil then return LOCAL end
-        if LOC[v] == nil then arg_error(n, fname, "Location expected, got " .. typename(v)) end
+        if LOC(v) == nil then arg_error(n, fname, "Location expected, got " .. typename(v)) end
         return v
     end
 
     ---------------------------------------------------------------- Duration
-    local dur_methods = {}
     local POW10 = {[3] = 1000, [6] = 1000000, [9] = 1000000000}
 
     local function fraction(u, prec)        -- integer part, ".fff" without trailing zeros
@@ -163,30 +171,33 @@ return function(host, lib)
     end
 
     -- States of two objects compared with < or <=; mixing kinds is an error, as in Lua.
-    local function pair(states, a, b)
-        local x, y = states[a], states[b]
-        if x == nil or y == nil then
+    local function pair(methods, a, b)
+        local x, y = getmt(a), getmt(b)
+        if x == nil or y == nil or rawget(x, "__index") ~= methods or rawget(y, "__index") ~= methods then
             error(format("attempt to compare %s with %s", typename(a), typename(b)), 3)
         end
         return x, y
     end
 
-    local DUR_MT = lib.protect({__index = dur_methods, __newindex = readonly, __name = "Duration",
-        __tostring = function(d) return duration_string(DUR[d]) end,
-        __eq = function(a, b) return DUR[a] ~= nil and DUR[a] == DUR[b] end,
-        __lt = function(a, b) local x, y = pair(DUR, a, b) return x < y end,
-        __le = function(a, b) local x, y = pair(DUR, a, b) return x <= y end})
+    -- Every metamethod must be on each object's own metatable (Lua reads them raw).
+    local function dur_tostring(d) return duration_string(DUR(d).ns) end
+    local function dur_eq(a, b)
+        local x, y = DUR(a), DUR(b)
+        return x ~= nil and y ~= nil and x.ns == y.ns
+    end
+    local function dur_lt(a, b) local x, y = pair(dur_methods, a, b) return x.ns < y.ns end
+    local function dur_le(a, b) local x, y = pair(dur_methods, a, b) return x.ns <= y.ns end
 
     local function new_duration(ns)
-        local d = setmetatable({}, DUR_MT)
-        DUR[d] = ns
-        return d
+        return setmetatable({}, {__index = dur_methods, __newindex = readonly, __name = "Duration",
+            __tostring = dur_tostring, __eq = dur_eq, __lt = dur_lt, __le = dur_le,
+            __metatable = false, ns = ns})
     end
 
     -- A Duration, integer nanoseconds, or a Go duration string -> nanoseconds | nil, message.
     local function to_ns(v)
-        local ns = DUR[v]
-        if ns then return ns end
+        local dv = state(v, dur_methods)
+        if dv then return dv.ns end
         local t = mtype(v)
         if t == "integer" then return v end
         if t == "float" then
@@ -201,7 +212,7 @@ return function(host, lib)
         return nil, "duration, string or integer nanoseconds expected, got " .. typename(v)
     end
 
-    local function dur_self(v, fname) return self_of(DUR, v, "Duration", fname) end
+    local function dur_self(v, fname) return self_of(dur_methods, v, "Duration", fname).ns end
     function dur_methods.nanoseconds(self) return dur_self(self, "nanoseconds") end
     function dur_methods.microseconds(self) return quo(dur_self(self, "microseconds"), US) end
     function dur_methods.milliseconds(self) return quo(dur_self(self, "milliseconds"), MS) end
@@ -221,28 +232,26 @@ return function(host, lib)
     end
 
     ---------------------------------------------------------------- Time
-    local time_methods = {}
     local function before(a, b) return a.s < b.s or (a.s == b.s and a.ns < b.ns) end
 
-    local TIME_MT = lib.protect({__index = time_methods, __newindex = readonly, __name = "Time",
-        __tostring = function(t) return time_methods.format(t, STRING_FORMAT) end,
-        __eq = function(a, b)
-            local x, y = TIME[a], TIME[b]
-            return x ~= nil and y ~= nil and x.s == y.s and x.ns == y.ns
-        end,
-        __lt = function(a, b) local x, y = pair(TIME, a, b) return before(x, y) end,
-        __le = function(a, b) local x, y = pair(TIME, a, b) return not before(y, x) end})
+    local function time_tostring(t) return time_methods.format(t, STRING_FORMAT) end
+    local function time_eq(a, b)
+        local x, y = TIME(a), TIME(b)
+        return x ~= nil and y ~= nil and x.s == y.s and x.ns == y.ns
+    end
+    local function time_lt(a, b) local x, y = pair(time_methods, a, b) return before(x, y) end
+    local function time_le(a, b) local x, y = pair(time_methods, a, b) return not before(y, x) end
 
     local function new_time(sec, nsec, loc)
         if nsec < 0 or nsec >= S then sec, nsec = sec + nsec // S, nsec % S end
-        local t = setmetatable({}, TIME_MT)
-        TIME[t] = {s = sec, ns = nsec, loc = loc}
-        return t
+        return setmetatable({}, {__index = time_methods, __newindex = readonly, __name = "Time",
+            __tostring = time_tostring, __eq = time_eq, __lt = time_lt, __le = time_le,
+            __metatable = false, s = sec, ns = nsec, loc = loc})
     end
 
-    local function time_self(v, fname) return self_of(TIME, v, "Time", fname) end
+    local function time_self(v, fname) return self_of(time_methods, v, "Time", fname) end
     local function time_arg(v, n, fname)
-        local st = TIME[v]
+        local st = state(v, time_methods)
         if st == nil then arg_error(n, fname, "Time expected, got " .. typename(v)) end
         return st
     end
@@ -251,7 +260,7 @@ return function(host, lib)
     local function fields(st)
         local c = st.c
         if c then return c end
-        local off, abbrev = zone_at(LOC[st.loc], st.s)
+        local off, abbrev = zone_at(LOC(st.loc), st.s)
         local wall = st.s + off
         local days, sod = wall // 86400, wall % 86400
         local y, m, d = civil_from_days(days)
@@ -277,14 +286,14 @@ return function(host, lib)
         h, mi, s, ns = int_arg(h, 4, f, 0), int_arg(mi, 5, f, 0), int_arg(s, 6, f, 0), int_arg(ns, 7, f, 0)
         loc = location_arg(loc, 8, f)
         local wall = wall_seconds(y, mo, d, h, mi, s) + ns // S
-        return new_time(to_unix(LOC[loc], wall), ns % S, loc)
+        return new_time(to_unix(LOC(loc), wall), ns % S, loc)
     end
 
     function M.parse(layout, value, loc)
         string_arg(layout, 1, "parse")
         string_arg(value, 2, "parse")
         loc = location_arg(loc, 3, "parse")
-        local L = LOC[loc]
+        local L = LOC(loc)
         local sec, nsec, mode, zname, zoffset = host.parse(layout, value, L.name, L.offset, L.zone)
         if sec == nil then return nil, nsec end                 -- (nil, err)
         if mode == "utc" then loc = UTC
@@ -337,11 +346,10 @@ return function(host, lib)
         return ns
     end
     local TIMER = {}
-    local TIMER_MT = lib.protect({__index = TIMER, __name = "Timer"})
-    local TIMERS = setmetatable({}, {__mode = "k"})
+    -- A Timer's record and scheduler live on its own protected metatable, as a Time's do.
     local function timer_of(t, fname)
-        local d = TIMERS[t]
-        if d == nil then error("time: " .. fname .. " needs a Timer or Ticker (use t:" .. fname .. "())", 3) end
+        local d = getmt(t)
+        if d == nil or rawget(d, "__index") ~= TIMER then error("time: " .. fname .. " needs a Timer or Ticker (use t:" .. fname .. "())", 3) end
         return d
     end
     function TIMER.response(t) return timer_of(t, "response").tm.ch end
@@ -370,16 +378,14 @@ return function(host, lib)
     function M.timer(d)
         local tm, s = start_timer(d, "timer", false)
         if tm == nil then return nil, s end
-        local t = setmetatable({}, TIMER_MT)
-        TIMERS[t] = {tm = tm, s = s}
-        return t, nil
+        return setmetatable({}, {__index = TIMER, __name = "Timer", __metatable = false,
+                                 tm = tm, s = s}), nil
     end
     function M.ticker(d)
         local tm, s = start_timer(d, "ticker", true)
         if tm == nil then return nil, s end
-        local t = setmetatable({}, TIMER_MT)
-        TIMERS[t] = {tm = tm, s = s}
-        return t, nil
+        return setmetatable({}, {__index = TIMER, __name = "Timer", __metatable = false,
+                                 tm = tm, s = s}), nil
     end
 
     ---------------------------------------------------------------- Time methods
@@ -412,7 +418,7 @@ return function(host, lib)
         local c = fields(st)
         local wall = wall_seconds(c.y + int_arg(years, 1, "add_date"), c.m + int_arg(months, 2, "add_date"),
             c.d + int_arg(days, 3, "add_date"), c.hh, c.mm, c.ss)
-        return new_time(to_unix(LOC[st.loc], wall), st.ns, st.loc)
+        return new_time(to_unix(LOC(st.loc), wall), st.ns, st.loc)
     end
 
     function T.after(self, other) return before(time_arg(other, 1, "after"), time_self(self, "after")) end
@@ -454,7 +460,7 @@ return function(host, lib)
 
     function T.in_location(self, loc)
         local st = time_self(self, "in_location")
-        if LOC[loc] == nil then arg_error(1, "in_location", "Location expected, got " .. typename(loc)) end
+        if LOC(loc) == nil then arg_error(1, "in_location", "Location expected, got " .. typename(loc)) end
         return new_time(st.s, st.ns, loc)
     end
     function T.utc(self)
