@@ -284,6 +284,12 @@ local lib = {
         local st = current
         if st then return st.delivery, st.message_id end
     end,
+    -- The running call's state when `co` is the call's own coroutine, else nil: the
+    -- channel module keeps the call's scheduler there (`sched`), so it goes with the call.
+    call_state = function(co)
+        local st = current
+        if st and rawequal(st.main, co) then return st end
+    end,
 }
 
 ---------------------------------------------------------------- sandbox globals

@@ -13,11 +13,19 @@ return function(host, lib)
     local setmetatable, type, error, select = setmetatable, type, error, select
     local tremove, unpack = table.remove, table.unpack
 
+    local getmt, rawget, call_state = debug.getmetatable, rawget, lib.call_state
+
+    -- Per-object data is kept off weak-keyed side tables where it can be: weak keys are
+    -- ephemerons, re-walked in every collection's atomic phase, and with 10 000
+    -- processes that walk held the event loop for most of a cycle's longest step
+    -- (bench/README.md). A channel's state lives on its own protected metatable
+    -- (handlers get false from `getmetatable` and have no `debug`); a call's scheduler
+    -- on the call's state in boot.lua, so it goes when the call does. Only coroutines
+    -- other than the call's own (spawned ones, and a user coroutine that blocks on a
+    -- channel and so becomes a scheduler's root) are looked up in SCHED.
     local WAIT = {}                                  -- private yield marker
-    local SCHED = setmetatable({}, {__mode = "k"})   -- coroutine -> its call's scheduler
-    local CHANNELS = setmetatable({}, {__mode = "k"})
+    local SCHED = setmetatable({}, {__mode = "k"})   -- other coroutine -> its scheduler
     local M, CH = {}, {}
-    local CH_MT = lib.protect({__index = CH, __name = "channel"})
 
     -- FIFO queue: {first, last, items...}
     local function q_new() return {h = 1, t = 0} end
@@ -30,23 +38,31 @@ return function(host, lib)
     end
 
     local function sched_of(co)
-        local s = SCHED[co]
+        local st = call_state(co)
+        local s
+        if st then s = st.sched else s = SCHED[co] end
         if s == nil then
             s = {root = co, ready = q_new(), timers = {}, host = {}}
-            SCHED[co] = s
+            if st then st.sched = s else SCHED[co] = s end
         end
         return s
     end
 
+    local function ch_tostring() return "channel" end
     local function new_channel(size)
-        local ch = setmetatable({}, CH_MT)
-        CHANNELS[ch] = {cap = size or 0, buf = q_new(), recvq = q_new(), sendq = q_new(),
-                        closed = false}
-        return ch
+        return setmetatable({}, {__index = CH, __name = "channel", __tostring = ch_tostring,
+            __metatable = false, cap = size or 0, buf = q_new(), recvq = q_new(),
+            sendq = q_new(), closed = false})
+    end
+    -- A channel's state (its metatable), or nil: a metatable is a channel's only if its
+    -- __index is CH, which handlers never reach.
+    local function state(v)
+        local mt = getmt(v)
+        if mt ~= nil and rawget(mt, "__index") == CH then return mt end
     end
     local function data(ch)
-        local d = CHANNELS[ch]
-        if d == nil then error("expected a channel", 3) end
+        local d = getmt(ch)
+        if d == nil or rawget(d, "__index") ~= CH then error("expected a channel", 3) end
         return d
     end
 
@@ -124,7 +140,7 @@ return function(host, lib)
         for i = #timers, 1, -1 do
             local tm = timers[i]
             if tm.at <= t then
-                local d = CHANNELS[tm.ch]
+                local d = getmt(tm.ch)
                 local rw = next_live(d.recvq)
                 local v = tm.make()
                 if rw then
@@ -153,7 +169,7 @@ return function(host, lib)
 
     -- Something from outside the call (process.wait): route it to its channel.
     local function feed(s, ch, v)
-        local d = CHANNELS[ch]
+        local d = getmt(ch)
         local rw = next_live(d.recvq)
         if rw then
             q_pop(d.recvq); wake(rw.w, {channel = ch, value = v, ok = true})
@@ -165,9 +181,9 @@ return function(host, lib)
     -- channels: they count against the mailbox's capacity (Python's side).
     local function unread(s)
         local h = s.host
-        local used = h.inbox and q_len(CHANNELS[h.inbox].buf) or 0
+        local used = h.inbox and q_len(getmt(h.inbox).buf) or 0
         if h.topics then
-            for _, t in pairs(h.topics) do used = used + q_len(CHANNELS[t.ch].buf) end
+            for _, t in pairs(h.topics) do used = used + q_len(getmt(t.ch).buf) end
         end
         return used
     end
@@ -209,7 +225,7 @@ return function(host, lib)
     local function do_select(cases, default)
         for i = 1, #cases do
             local c = cases[i]
-            local d = CHANNELS[c.channel]
+            local d = data(c.channel)   -- the case was checked; its table is the handler's
             local r
             if c.send then r = try_send(c.channel, d, c.value) else r = try_recv(c.channel, d) end
             if r then return r end
@@ -221,7 +237,7 @@ return function(host, lib)
         local w = {co = co, s = s}
         for i = 1, #cases do
             local c = cases[i]
-            local d = CHANNELS[c.channel]
+            local d = data(c.channel)   -- the case was checked; its table is the handler's
             if c.send then q_wait(d.sendq, {w = w, value = c.value})
             else q_wait(d.recvq, {w = w}) end
         end
@@ -274,14 +290,13 @@ return function(host, lib)
     end
     function CH.case_receive(ch) data(ch); return {channel = ch} end
     function CH.case_send(ch, value) data(ch); return {channel = ch, send = true, value = value} end
-    CH_MT.__tostring = function() return "channel" end
 
     function M.select(cases)
         if type(cases) ~= "table" then error("channel.select: expected a table of cases", 2) end
         local list = {}
         for i = 1, #cases do
             local c = cases[i]
-            if type(c) ~= "table" or CHANNELS[c.channel] == nil then
+            if type(c) ~= "table" or state(c.channel) == nil then
                 error("channel.select: case " .. i .. " is not a case (use ch:case_receive() or ch:case_send(v))", 2)
             end
             list[i] = c
@@ -306,7 +321,7 @@ return function(host, lib)
 
     -- For the time and process modules (trusted code only: `lib` never reaches handlers).
     lib.channels = {
-        new = new_channel, feed = feed, is_channel = function(v) return CHANNELS[v] ~= nil end,
+        new = new_channel, feed = feed, is_channel = function(v) return state(v) ~= nil end,
         sched = function() return sched_of(co_running()) end,
         -- timer(seconds, period_seconds|nil, make) -> timer record and its channel
         timer = function(seconds, period, make)
