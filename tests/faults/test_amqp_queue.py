@@ -61,24 +61,31 @@ def test_two_nodes_on_one_broker_share_the_work(tmp_path, amqp_url):
 
 def test_a_node_killed_mid_handler_leaves_its_task_to_the_other(tmp_path, amqp_url):
     project = make_project(tmp_path)
-    # Long enough that node b boots (1.5-3 s on a loaded machine; 1.5 s was too short)
-    # before a's handler ends, and under the handlers' 5 s execution limit.
+    # Long enough that the kill lands while the handler sleeps, and under the handlers'
+    # 5 s execution limit.
     set_handler_sleep(project, "4s")
     a = FaultProcess(project, free_port(), amqp(amqp_url))
-    b = None
+    b = FaultProcess(project, free_port(), amqp(amqp_url))
     try:
+        # Both nodes consume before the task is published, so no node boots while the
+        # handler runs (a boot took over 4 s on a loaded machine): the broker hands the
+        # task to one of them, and that one is killed.
         a.wait_ready()
-        [task] = burst(a, 1)
-        wait_until(lambda: task in logged_ids(a.lines, "processing task"), 10,
-                   message="the handler started on node a")
-        b = FaultProcess(project, free_port(), amqp(amqp_url))
         b.wait_ready()
-        a.kill()                       # SIGKILL: its channel drops with the task unacked
-        assert task not in db_ids(project), "a finished before the kill: the test proves nothing"
-        wait_until(lambda: task in db_ids(project), 30, message="redelivered to b and stored")
-        wait_logged([b], "processing task", [task])   # b handled it (its line, polled)
-        assert b.stop() == 0, b.logs
+        [task] = burst(a, 1)
+
+        def busy_and_other():
+            for busy, other in ((a, b), (b, a)):
+                if task in logged_ids(busy.lines, "processing task"):
+                    return busy, other
+            return None
+        busy, other = wait_until(busy_and_other, 10, message="the handler started on a node")
+        busy.kill()                    # SIGKILL: its channel drops with the task unacked
+        assert task not in db_ids(project), "it finished before the kill: the test proves nothing"
+        wait_until(lambda: task in db_ids(project), 30,
+                   message="redelivered to the other node and stored")
+        wait_logged([other], "processing task", [task])   # the other node handled it
+        assert other.stop() == 0, other.logs
     finally:
         a.kill()
-        if b is not None:
-            b.kill()
+        b.kill()
