@@ -31,9 +31,13 @@ return function(host, lib)
     -- weak-keyed side tables: weak keys are ephemerons, re-walked in every collection's
     -- atomic phase, and a process makes a Time per tick (bench/README.md). A metatable
     -- is a Time's only if its __index is time_methods, which handlers never reach.
-    --   Time:     s = unix sec, ns = 0..1e9-1, loc = Location, c = calendar fields once asked
-    --   Duration: ns = nanoseconds
+    -- A Time's and a Duration's state is in the array part (constant indexes): the
+    -- hash part then holds only the metamethods, half the memory of named fields.
+    --   Time:     [SEC] unix seconds, [NSEC] 0..1e9-1, [ZONE] Location,
+    --             [CAL] calendar fields once asked for (false until then)
+    --   Duration: [DNS] nanoseconds
     --   Location: name, offset = fixed or nil, zone = host zone or nil
+    local SEC <const>, NSEC <const>, ZONE <const>, CAL <const>, DNS <const> = 1, 2, 3, 4, 1
     local time_methods, dur_methods, loc_methods = {}, {}, {}
     local getmt, rawget = debug.getmetatable, rawget
     local function state(v, methods)   -- v's state, or nil when v is not of this kind
@@ -180,24 +184,24 @@ return function(host, lib)
     end
 
     -- Every metamethod must be on each object's own metatable (Lua reads them raw).
-    local function dur_tostring(d) return duration_string(DUR(d).ns) end
+    local function dur_tostring(d) return duration_string(DUR(d)[DNS]) end
     local function dur_eq(a, b)
         local x, y = DUR(a), DUR(b)
-        return x ~= nil and y ~= nil and x.ns == y.ns
+        return x ~= nil and y ~= nil and x[DNS] == y[DNS]
     end
-    local function dur_lt(a, b) local x, y = pair(dur_methods, a, b) return x.ns < y.ns end
-    local function dur_le(a, b) local x, y = pair(dur_methods, a, b) return x.ns <= y.ns end
+    local function dur_lt(a, b) local x, y = pair(dur_methods, a, b) return x[DNS] < y[DNS] end
+    local function dur_le(a, b) local x, y = pair(dur_methods, a, b) return x[DNS] <= y[DNS] end
 
     local function new_duration(ns)
         return setmetatable({}, {__index = dur_methods, __newindex = readonly, __name = "Duration",
             __tostring = dur_tostring, __eq = dur_eq, __lt = dur_lt, __le = dur_le,
-            __metatable = false, ns = ns})
+            __metatable = false, ns})
     end
 
     -- A Duration, integer nanoseconds, or a Go duration string -> nanoseconds | nil, message.
     local function to_ns(v)
         local dv = state(v, dur_methods)
-        if dv then return dv.ns end
+        if dv then return dv[DNS] end
         local t = mtype(v)
         if t == "integer" then return v end
         if t == "float" then
@@ -212,7 +216,7 @@ return function(host, lib)
         return nil, "duration, string or integer nanoseconds expected, got " .. typename(v)
     end
 
-    local function dur_self(v, fname) return self_of(dur_methods, v, "Duration", fname).ns end
+    local function dur_self(v, fname) return self_of(dur_methods, v, "Duration", fname)[DNS] end
     function dur_methods.nanoseconds(self) return dur_self(self, "nanoseconds") end
     function dur_methods.microseconds(self) return quo(dur_self(self, "microseconds"), US) end
     function dur_methods.milliseconds(self) return quo(dur_self(self, "milliseconds"), MS) end
@@ -232,12 +236,14 @@ return function(host, lib)
     end
 
     ---------------------------------------------------------------- Time
-    local function before(a, b) return a.s < b.s or (a.s == b.s and a.ns < b.ns) end
+    local function before(a, b)
+        return a[SEC] < b[SEC] or (a[SEC] == b[SEC] and a[NSEC] < b[NSEC])
+    end
 
     local function time_tostring(t) return time_methods.format(t, STRING_FORMAT) end
     local function time_eq(a, b)
         local x, y = TIME(a), TIME(b)
-        return x ~= nil and y ~= nil and x.s == y.s and x.ns == y.ns
+        return x ~= nil and y ~= nil and x[SEC] == y[SEC] and x[NSEC] == y[NSEC]
     end
     local function time_lt(a, b) local x, y = pair(time_methods, a, b) return before(x, y) end
     local function time_le(a, b) local x, y = pair(time_methods, a, b) return not before(y, x) end
@@ -246,7 +252,7 @@ return function(host, lib)
         if nsec < 0 or nsec >= S then sec, nsec = sec + nsec // S, nsec % S end
         return setmetatable({}, {__index = time_methods, __newindex = readonly, __name = "Time",
             __tostring = time_tostring, __eq = time_eq, __lt = time_lt, __le = time_le,
-            __metatable = false, s = sec, ns = nsec, loc = loc})
+            __metatable = false, sec, nsec, loc, false})
     end
 
     local function time_self(v, fname) return self_of(time_methods, v, "Time", fname) end
@@ -258,16 +264,16 @@ return function(host, lib)
 
     -- Calendar fields in the Time's own zone, computed once per Time.
     local function fields(st)
-        local c = st.c
+        local c = st[CAL]
         if c then return c end
-        local off, abbrev = zone_at(LOC(st.loc), st.s)
-        local wall = st.s + off
+        local off, abbrev = zone_at(LOC(st[ZONE]), st[SEC])
+        local wall = st[SEC] + off
         local days, sod = wall // 86400, wall % 86400
         local y, m, d = civil_from_days(days)
         c = {off = off, abbrev = abbrev, y = y, m = m, d = d, hh = sod // 3600,
              mm = sod % 3600 // 60, ss = sod % 60, wd = (days + 4) % 7,
              yd = days - days_from_civil(y, 1, 1) + 1}
-        st.c = c
+        st[CAL] = c
         return c
     end
 
@@ -395,12 +401,12 @@ return function(host, lib)
         local st = time_self(self, "add")
         local ns, msg = to_ns(d)
         if ns == nil then arg_error(1, "add", msg) end
-        return new_time(st.s + ns // S, st.ns + ns % S, st.loc)
+        return new_time(st[SEC] + ns // S, st[NSEC] + ns % S, st[ZONE])
     end
 
     function T.sub(self, other)
         local a, b = time_self(self, "sub"), time_arg(other, 1, "sub")
-        local ds, dn = a.s - b.s, a.ns - b.ns
+        local ds, dn = a[SEC] - b[SEC], a[NSEC] - b[NSEC]
         local d                                  -- saturates at the Duration range, like Go
         if ds >= 9223372037 then
             d = math.maxinteger
@@ -418,27 +424,27 @@ return function(host, lib)
         local c = fields(st)
         local wall = wall_seconds(c.y + int_arg(years, 1, "add_date"), c.m + int_arg(months, 2, "add_date"),
             c.d + int_arg(days, 3, "add_date"), c.hh, c.mm, c.ss)
-        return new_time(to_unix(LOC(st.loc), wall), st.ns, st.loc)
+        return new_time(to_unix(LOC(st[ZONE]), wall), st[NSEC], st[ZONE])
     end
 
     function T.after(self, other) return before(time_arg(other, 1, "after"), time_self(self, "after")) end
     function T.before(self, other) return before(time_self(self, "before"), time_arg(other, 1, "before")) end
     function T.equal(self, other)
         local a, b = time_self(self, "equal"), time_arg(other, 1, "equal")
-        return a.s == b.s and a.ns == b.ns
+        return a[SEC] == b[SEC] and a[NSEC] == b[NSEC]
     end
 
     function T.format(self, layout)
         local st = time_self(self, "format")
         local c = fields(st)
-        return host.format(string_arg(layout, 1, "format"), st.s, st.ns, c.off, c.abbrev)
+        return host.format(string_arg(layout, 1, "format"), st[SEC], st[NSEC], c.off, c.abbrev)
     end
     function T.format_rfc3339(self) return T.format(self, RFC3339) end
 
-    function T.unix(self) return time_self(self, "unix").s end
+    function T.unix(self) return time_self(self, "unix")[SEC] end
     function T.unix_nano(self)
         local st = time_self(self, "unix_nano")
-        return st.s * S + st.ns
+        return st[SEC] * S + st[NSEC]
     end
     function T.date(self)
         local c = fields(time_self(self, "date"))
@@ -452,26 +458,26 @@ return function(host, lib)
                             second = "ss", weekday = "wd", year_day = "yd"} do
         T[name] = function(self) return fields(time_self(self, name))[key] end
     end
-    function T.nanosecond(self) return time_self(self, "nanosecond").ns end
+    function T.nanosecond(self) return time_self(self, "nanosecond")[NSEC] end
     function T.is_zero(self)
         local st = time_self(self, "is_zero")
-        return st.s == ZERO_SEC and st.ns == 0
+        return st[SEC] == ZERO_SEC and st[NSEC] == 0
     end
 
     function T.in_location(self, loc)
         local st = time_self(self, "in_location")
         if LOC(loc) == nil then arg_error(1, "in_location", "Location expected, got " .. typename(loc)) end
-        return new_time(st.s, st.ns, loc)
+        return new_time(st[SEC], st[NSEC], loc)
     end
     function T.utc(self)
         local st = time_self(self, "utc")
-        return new_time(st.s, st.ns, UTC)
+        return new_time(st[SEC], st[NSEC], UTC)
     end
     function T.in_local(self)
         local st = time_self(self, "in_local")
-        return new_time(st.s, st.ns, LOCAL)
+        return new_time(st[SEC], st[NSEC], LOCAL)
     end
-    function T.location(self) return time_self(self, "location").loc end
+    function T.location(self) return time_self(self, "location")[ZONE] end
 
     -- Round and truncate work on the time since Go's zero Time, as Go does.
     local function remainder(self, d, fname)
@@ -479,16 +485,16 @@ return function(host, lib)
         local ns, msg = to_ns(d)
         if ns == nil then arg_error(1, fname, msg) end
         if ns <= 0 then return st, 0, 0 end
-        return st, host.remainder(st.s, st.ns, ns), ns
+        return st, host.remainder(st[SEC], st[NSEC], ns), ns
     end
     function T.truncate(self, d)
         local st, r = remainder(self, d, "truncate")
-        return new_time(st.s, st.ns - r, st.loc)
+        return new_time(st[SEC], st[NSEC] - r, st[ZONE])
     end
     function T.round(self, d)
         local st, r, ns = remainder(self, d, "round")
-        if r < ns - r then return new_time(st.s, st.ns - r, st.loc) end
-        return new_time(st.s + (ns - r) // S, st.ns + (ns - r) % S, st.loc)
+        if r < ns - r then return new_time(st[SEC], st[NSEC] - r, st[ZONE]) end
+        return new_time(st[SEC] + (ns - r) // S, st[NSEC] + (ns - r) % S, st[ZONE])
     end
 
     return M
