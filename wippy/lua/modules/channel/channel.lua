@@ -49,10 +49,12 @@ return function(host, lib)
     end
 
     local function ch_tostring() return "channel" end
+    -- The state is in the metatable's array part (constant indexes): its hash part then
+    -- holds only the metamethods, less memory for every process's inbox.
+    local BUF <const>, RECVQ <const>, SENDQ <const>, CAP <const>, CLOSED <const> = 1, 2, 3, 4, 5
     local function new_channel(size)
         return setmetatable({}, {__index = CH, __name = "channel", __tostring = ch_tostring,
-            __metatable = false, cap = size or 0, buf = q_new(), recvq = q_new(),
-            sendq = q_new(), closed = false})
+            __metatable = false, q_new(), q_new(), q_new(), size or 0, false})
     end
     -- A channel's state (its metatable), or nil: a metatable is a channel's only if its
     -- __index is CH, which handlers never reach.
@@ -100,34 +102,34 @@ return function(host, lib)
 
     -- Try one case now: returns a result table, or nil when it would block.
     local function try_recv(ch, d)
-        if q_len(d.buf) > 0 then
-            local v = q_pop(d.buf)
-            local sw = next_live(d.sendq)
+        if q_len(d[BUF]) > 0 then
+            local v = q_pop(d[BUF])
+            local sw = next_live(d[SENDQ])
             if sw then   -- room made: the first blocked sender's value moves into the buffer
-                q_pop(d.sendq); q_push(d.buf, sw.value)
+                q_pop(d[SENDQ]); q_push(d[BUF], sw.value)
                 wake(sw.w, {channel = ch, value = sw.value, ok = true})
             end
             return {channel = ch, value = v, ok = true}
         end
-        local sw = next_live(d.sendq)
+        local sw = next_live(d[SENDQ])
         if sw then
-            q_pop(d.sendq)
+            q_pop(d[SENDQ])
             wake(sw.w, {channel = ch, value = sw.value, ok = true})
             return {channel = ch, value = sw.value, ok = true}
         end
-        if d.closed then return {channel = ch, value = nil, ok = false} end
+        if d[CLOSED] then return {channel = ch, value = nil, ok = false} end
         return nil
     end
     local function try_send(ch, d, value)
-        if d.closed then error("send on closed channel", 0) end
-        local rw = next_live(d.recvq)
+        if d[CLOSED] then error("send on closed channel", 0) end
+        local rw = next_live(d[RECVQ])
         if rw then
-            q_pop(d.recvq)
+            q_pop(d[RECVQ])
             wake(rw.w, {channel = ch, value = value, ok = true})
             return {channel = ch, value = value, ok = true}
         end
-        if q_len(d.buf) < d.cap then
-            q_push(d.buf, value)
+        if q_len(d[BUF]) < d[CAP] then
+            q_push(d[BUF], value)
             return {channel = ch, value = value, ok = true}
         end
         return nil
@@ -141,12 +143,12 @@ return function(host, lib)
             local tm = timers[i]
             if tm.at <= t then
                 local d = getmt(tm.ch)
-                local rw = next_live(d.recvq)
+                local rw = next_live(d[RECVQ])
                 local v = tm.make()
                 if rw then
-                    q_pop(d.recvq); wake(rw.w, {channel = tm.ch, value = v, ok = true})
-                elseif q_len(d.buf) < d.cap then
-                    q_push(d.buf, v)
+                    q_pop(d[RECVQ]); wake(rw.w, {channel = tm.ch, value = v, ok = true})
+                elseif q_len(d[BUF]) < d[CAP] then
+                    q_push(d[BUF], v)
                 end   -- a ticker whose receiver is behind drops the tick, as Go's does
                 fired = true
                 if tm.period then   -- next tick on the grid: no drift from slow bodies
@@ -170,20 +172,20 @@ return function(host, lib)
     -- Something from outside the call (process.wait): route it to its channel.
     local function feed(s, ch, v)
         local d = getmt(ch)
-        local rw = next_live(d.recvq)
+        local rw = next_live(d[RECVQ])
         if rw then
-            q_pop(d.recvq); wake(rw.w, {channel = ch, value = v, ok = true})
+            q_pop(d[RECVQ]); wake(rw.w, {channel = ch, value = v, ok = true})
         else
-            q_push(d.buf, v)   -- bounded by Python: it hands over at most `room` items
+            q_push(d[BUF], v)   -- bounded by Python: it hands over at most `room` items
         end
     end
     -- Messages taken from the mailbox and still unread in the inbox and topic
     -- channels: they count against the mailbox's capacity (Python's side).
     local function unread(s)
         local h = s.host
-        local used = h.inbox and q_len(getmt(h.inbox).buf) or 0
+        local used = h.inbox and q_len(getmt(h.inbox)[BUF]) or 0
         if h.topics then
-            for _, t in pairs(h.topics) do used = used + q_len(getmt(t.ch).buf) end
+            for _, t in pairs(h.topics) do used = used + q_len(getmt(t.ch)[BUF]) end
         end
         return used
     end
@@ -238,8 +240,8 @@ return function(host, lib)
         for i = 1, #cases do
             local c = cases[i]
             local d = data(c.channel)   -- the case was checked; its table is the handler's
-            if c.send then q_wait(d.sendq, {w = w, value = c.value})
-            else q_wait(d.recvq, {w = w}) end
+            if c.send then q_wait(d[SENDQ], {w = w, value = c.value})
+            else q_wait(d[RECVQ], {w = w}) end
         end
         return block(s, w, co)
     end
@@ -256,7 +258,7 @@ return function(host, lib)
         local co = co_running()
         local s = sched_of(co)
         local w = {co = co, s = s}
-        q_wait(d.sendq, {w = w, value = value})
+        q_wait(d[SENDQ], {w = w, value = value})
         local r = block(s, w, co)
         if r.closed then error("send on closed channel", 2) end
         return true
@@ -268,24 +270,24 @@ return function(host, lib)
             local co = co_running()
             local s = sched_of(co)
             local w = {co = co, s = s}
-            q_wait(d.recvq, {w = w})
+            q_wait(d[RECVQ], {w = w})
             r = block(s, w, co)
         end
         return r.value, r.ok
     end
     function CH.close(ch)
         local d = data(ch)
-        if d.closed then return end
-        d.closed = true
+        if d[CLOSED] then return end
+        d[CLOSED] = true
         while true do   -- receivers get nil, false; senders an error
-            local rw = next_live(d.recvq)
+            local rw = next_live(d[RECVQ])
             if rw == nil then break end
-            q_pop(d.recvq); wake(rw.w, {channel = ch, value = nil, ok = false})
+            q_pop(d[RECVQ]); wake(rw.w, {channel = ch, value = nil, ok = false})
         end
         while true do
-            local sw = next_live(d.sendq)
+            local sw = next_live(d[SENDQ])
             if sw == nil then break end
-            q_pop(d.sendq); wake(sw.w, {channel = ch, closed = true, ok = false})
+            q_pop(d[SENDQ]); wake(sw.w, {channel = ch, closed = true, ok = false})
         end
     end
     function CH.case_receive(ch) data(ch); return {channel = ch} end
