@@ -16,7 +16,7 @@ local function probe(name, v, out)
     for _ in pairs(v) do n = n + 1 end
     out[name .. ".pairs"] = n
     local found = {}
-    for _, k in ipairs({"topic", "from", "data", "payload", "cap", "buf", "recvq", "closed",
+    for _, k in ipairs({1, 2, 3, "topic", "from", "data", "payload", "cap", "buf", "closed",
                         "s", "ns", "loc", "tm", "name", "offset", "zone"}) do
         if rawget(v, k) ~= nil then found[#found + 1] = k end
     end
