@@ -4,7 +4,7 @@
 A step on the loop is stopped once it has run `INLINE_SLICE` (20 ms) of its own time.
 Lua's incremental collector does its work inside whatever allocation crosses its debt,
 and one part of each cycle cannot be split: the atomic phase, which walks every
-coroutine stack and re-walks weak tables. With 10 000 processes alive it took 16–67 ms
+coroutine stack and re-walks weak tables. With 10 000 processes alive it took 76–100 ms
 (bench/README.md, "Lua's collector on the processes' state"), so sooner or later it
 landed inside some short step, which was then stopped: a process that had sent a
 message failed, and its entry moved to the worker threads for good.
@@ -13,10 +13,10 @@ So the loop's states run with the collector stopped, and the engine does the sam
 itself after steps: a collector step is scheduled (`call_soon`) once the state has
 allocated `GRAIN` bytes during a cycle, or once memory has reached the next cycle's
 threshold between cycles. Each collector step pays for what was allocated since the
-previous one, as Lua's own pacing would (`collectgarbage("step", kb)`), at most `CHUNK`
-per loop turn: a step paying for 1 MiB at once marked most of a 90 MiB heap in one go
-(calls of up to 380 ms in 18-mass-spawn; with 32 KiB, at most ~140 ms, the atomic
-phase's own length). The threshold is Lua's
+previous one, as Lua's own pacing would (`collectgarbage("step", kb)`), in `CHUNK`
+pieces for at most `TURN` per loop turn (one call paying for 1 MiB at once marked most
+of a 90 MiB heap: calls of up to 380 ms in 18-mass-spawn), unless memory is halfway
+from the threshold to the cap. The threshold is Lua's
 default pause (a new cycle once memory doubles what the last one left), kept below the
 state's memory cap. An allocation that would pass the cap still runs Lua's emergency
 full collection inside the step that made it, as before. Worker threads keep Lua's own
@@ -25,10 +25,12 @@ collector: their steps may run for seconds.
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 GRAIN = 64 * 1024           # bytes allocated during a cycle before the next collector step
-CHUNK = 32 * 1024           # the most allocation one collector step pays for (Lua: 8 KiB)
+CHUNK = 32 * 1024           # allocation paid for per `collectgarbage("step")` (Lua: 8 KiB)
+TURN = 0.002                # collector time per loop turn while debt remains
 PAUSE = 2.0                 # Lua's default pause: a new cycle once memory doubles
 FLOOR = 4 * 1024 * 1024     # no cycle below this: a fresh state is mostly its modules
 
@@ -68,9 +70,18 @@ class LoopCollector:
             self._debt = GRAIN          # a cycle starts with one grain of work
         else:
             return
-        pay = min(self._debt, CHUNK)
-        self._debt -= pay
-        finished = self._step(max(pay // 1024, 1))
+        # Pay in CHUNK pieces for up to TURN, then let the loop serve others; past the
+        # point halfway from the threshold to the cap, pay all of it now: between steps
+        # beats Lua's emergency collection inside one.
+        urgent = used >= self._threshold + (self._cap - self._threshold) // 2
+        end = time.perf_counter() + TURN
+        finished = False
+        while self._debt > 0:
+            pay = min(self._debt, CHUNK)
+            self._debt -= pay
+            finished = self._step(max(pay // 1024, 1))
+            if finished or (not urgent and time.perf_counter() >= end):
+                break
         self._mark = self._used()
         if finished:
             self.cycles += 1
