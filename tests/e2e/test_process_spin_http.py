@@ -43,7 +43,7 @@ def test_a_spinning_process_does_not_delay_http_and_is_stopped_and_restarted(tmp
         worst = 0.0
         deadline = time.monotonic() + 20
         with httpx.Client(base_url=proc.url, timeout=5) as client:
-            # Spins: 20 ms on the loop, then 5 s on a worker thread, then stopped; the
+            # Spins: 100 ms on the loop, then 5 s on a worker thread, then stopped; the
             # service starts it again. GETs run throughout, until the restart.
             restarted = "service starting service=app:spinner-service attempt=2"
             while restarted not in proc.logs:

@@ -325,3 +325,26 @@ def test_a_process_looping_on_a_worker_thread_is_terminated_at_once():
             await asyncio.sleep(0.2)
             assert len(host.procs) == count   # nothing spawned after it ended
     run(main())
+
+
+def test_a_process_step_may_run_past_the_slice_up_to_its_budget():
+    # A process stopped on the loop fails (its step cannot be moved), and the shared
+    # state's allocator and collector work can land in any step; so process steps get
+    # 100 ms of their own time on the loop (LOOP_STEP_BUDGET), not the 20 ms slice.
+    # ~40 ms of work after a send (an effect: stopped, it would have failed).
+    worker = r'''
+    return {main = function(parent)
+        process.send(parent, "started", true)
+        local time, n = require("time"), 0
+        local t0 = os.clock()
+        while os.clock() - t0 < 0.04 do n = n + 1 end
+        return n > 0
+    end}'''
+    async def main():
+        async with processes({**DEFS, "app:worker40": worker}) as (engine, host, call):
+            proc = host.spawn_entry("app:worker40", ["{app:processes|0x99999}"])
+            result = await asyncio.wait_for(proc.done, 10)
+            assert result.error is None, result.error
+            assert result.values == [True]
+            assert "app:worker40" not in engine._offloaded   # and it stayed on the loop
+    run(main())

@@ -235,7 +235,7 @@ class LuaEngine:
                     await pending
         ok, value = outcome.result
         if inline and not ok and isinstance(value, dict) and value.get("preempted"):
-            self._offload(fdef)
+            self._offload(fdef, worker.step_budget or INLINE_SLICE)
             if not call.effects:
                 # The class's call, not self.call: an observing wrapper (wippy/ops/)
                 # has already counted this call once.
@@ -245,7 +245,8 @@ class LuaEngine:
 
     def _inline_for(self, extras: dict | None) -> LuaWorker:
         """The loop's Lua state for this call: the shared one, or the one named by
-        `extras["lua_state"]` (made on first use, capped at `extras["lua_state_memory"]`).
+        `extras["lua_state"]` (made on first use, capped at `extras["lua_state_memory"]`,
+        its steps stopped after `extras["lua_state_budget"]` of their own time if given).
         Processes have their own: thousands of idle coroutines in the state HTTP
         handlers use would fill its memory cap and make every collection there walk them
         (docs/process-model.md)."""
@@ -258,14 +259,15 @@ class LuaEngine:
             worker = LuaWorker(-2 - len(self._inline_states), self.modules, memory, self._loop)
             worker.boot_inline()
             worker.step_cpu_clock = True   # charged exactly: a process stopped ends
+            worker.step_budget = extras.get("lua_state_budget")
             self._inline_states[name] = worker
         return worker
 
-    def _offload(self, fdef: FunctionDef) -> None:
+    def _offload(self, fdef: FunctionDef, budget: float = INLINE_SLICE) -> None:
         if fdef.entry_id not in self._offloaded:
             self._offloaded.add(fdef.entry_id)
             log.warning("%s ran longer than %d ms on the event loop; it runs on worker "
-                        "threads from now on", fdef.entry_id, INLINE_SLICE * 1000)
+                        "threads from now on", fdef.entry_id, round(budget * 1000))
 
     async def _await_step(self, call: Call, fut: asyncio.Future) -> Any:
         remaining = call.deadline - self._loop.time() + HARD_GRACE

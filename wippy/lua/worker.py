@@ -88,6 +88,9 @@ class LuaWorker:
         # it at a step's first hook check instead, and no short step pays for it.
         self.step_cpu_clock = False
         self.step_cpu: float | None = None
+        # Own time a step may run before it is stopped, if not its slice (the process
+        # state's, wippy/process/process.py); the slice still ends where spawns yield.
+        self.step_budget: float | None = None
         self.current: Call | None = None
         self.collector: LoopCollector | None = None   # on the loop only (boot_inline)
         self._done: list = []
@@ -163,10 +166,11 @@ class LuaWorker:
             t0, cpu0 = start, self.step_cpu
         ran = (t0 - start) + (time.thread_time() - cpu0) \
             - gcpause.paused_since(start, threading.get_ident())
-        left = (self.slice_end - start) - ran
+        budget = self.step_budget or (self.slice_end - start)
+        left = budget - ran
         if left <= 0:
             return 0.0   # over: before any clock reading, so the hook stops the step
-        return min(now + left, self.slice_end + SLICE_GRACE)
+        return min(now + left, max(self.slice_end, start + budget) + SLICE_GRACE)
 
     def _boot(self) -> None:
         rt = lupa.LuaRuntime(register_eval=False, register_builtins=False,

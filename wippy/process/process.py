@@ -24,8 +24,14 @@ log = logging.getLogger("wippy.process")
 LIFETIME = 100 * 365 * 24 * 3600.0   # a process has no call deadline
 STEP_LIMIT = 5.0                     # seconds one step may run on a worker thread
 STATE_MEMORY = 512 << 20             # the loop's Lua state for processes (~4 KiB per idle one)
+# A process step on the loop is stopped after this much of its own time, not after the
+# 20 ms slice of other calls: a process stopped there fails (it cannot be moved), and
+# the allocator's and collector's work on the shared state lands in steps (25-80 ms
+# measured with 10 000 processes; docs/process-model.md). Spawns and sends still yield
+# near the end of the 20 ms slice.
+LOOP_STEP_BUDGET = 0.1
 STEP_TOO_LONG = ("a step ran too long without yielding (a loop that never waits?) and was "
-                 "stopped: 20 ms on the event loop, then {limit:g} s on a worker thread")
+                 "stopped: {budget:g} ms on the event loop, then {limit:g} s on a worker thread")
 
 
 class Relations:
@@ -85,7 +91,8 @@ class Process:
         try:
             while True:
                 extras = {"process": self, "step_limit": STEP_LIMIT, "lua_state": "process",
-                          "lua_state_memory": STATE_MEMORY}
+                          "lua_state_memory": STATE_MEMORY,
+                          "lua_state_budget": LOOP_STEP_BUDGET}
                 if self.extras:
                     extras.update(self.extras)
                 result = await engine.call(self.fdef, self.args,
@@ -102,7 +109,7 @@ class Process:
             result = CallResult([], _error(f"internal error: {type(exc).__name__}"), raised=True)
         err = result.error
         if err is not None and err.kind == "Unavailable" and "step ran too long" in err.message:
-            err.message = STEP_TOO_LONG.format(limit=STEP_LIMIT)
+            err.message = STEP_TOO_LONG.format(budget=LOOP_STEP_BUDGET * 1000, limit=STEP_LIMIT)
         elif err is not None and err.message == "not enough memory":
             cap = getattr(engine, "_max_memory", 0) >> 20
             err.message = OUT_OF_MEMORY.format(cap=cap, loop_cap=STATE_MEMORY >> 20)
