@@ -47,7 +47,7 @@ async def test_tutorial_flow(tmp_path, monkeypatch):
                 listing = (await c.get("/tasks", params={"status": "completed"})).json()
                 if listing["count"] or time.monotonic() > deadline:
                     break
-                await asyncio.sleep(0.05)
+                await asyncio.sleep(0.05)   # polling interval under the deadline above
             assert listing["count"] == 1 and listing["tasks"][0]["id"] == task_id
             assert listing["tasks"][0]["result"] == '{"output":"HI"}'
             assert (await c.get("/tasks?status=")).json() == {"tasks": [], "count": 0}

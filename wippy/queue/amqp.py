@@ -10,61 +10,20 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import json
 import logging
 import threading
-from dataclasses import dataclass
 from typing import Any
 
 from ..errors import INVALID, UNAVAILABLE, WippyError
 from ..common.ids import uuid4
-from ..registry.config import spec
+from .amqp_message import decode, encode
+from .amqp_options import AmqpQueueOptions, queue_arguments
 from .driver import Driver, Subscription
 from .errors import QueueFull, queue_closed, queue_not_found
 from .message import Delivery, Message
 
 DEFAULT_MAX_LENGTH = 100_000
-ATTEMPTS = "x-wippy-attempts"      # driver-private headers, stripped on delivery
-LAST_ERROR = "x-wippy-last-error"
-HEADERS = "x-wippy-headers"
 CONSUMER_OPTIONS = {"exclusive", "no_local", "no_wait", "consumer_tag"}  # a consumer's driver_options.amqp
-
-
-@dataclass
-class AmqpQueueOptions:
-    """`driver_options.amqp` on a queue.queue (Wippy's keys, plus publish_timeout)."""
-    max_length: int = spec(0, min=0, doc="x-max-length on the broker, and the bound this node "
-                                         "holds publishes to; 0 = no broker limit, 100000 here")
-    publish_timeout: float = spec(1.0, duration=True, min=0,
-                                  doc="how long a publish into a full queue waits")
-    durable: bool = spec(True, doc="declare the queue durable")
-    auto_delete: bool = spec(False, doc="the broker deletes the queue after its last consumer")
-    message_ttl: float = spec(0.0, duration=True, min=0,
-                              doc="x-message-ttl (overrides the driver's default_queue_ttl)")
-    queue_expiry: float = spec(0.0, duration=True, min=0,
-                               doc="x-expires (overrides the driver's default_queue_expiry)")
-    # Ours, not Wippy's: classic (the default) declares exactly what Go Wippy declares, so
-    # both can share a queue; quorum adds x-queue-type: quorum (replicated, durable only).
-    queue_type: str = spec("classic", choices=("classic", "quorum"),
-                           doc="classic (as Go Wippy declares) or quorum")
-
-
-def queue_arguments(options: AmqpQueueOptions, default_ttl: float = 0.0,
-                    default_expiry: float = 0.0) -> dict[str, Any]:
-    """The declare arguments, as Go Wippy declares them: a node that shares a broker with
-    another must declare identical ones, or the broker refuses (406 PRECONDITION_FAILED)."""
-    args: dict[str, Any] = {}
-    ttl = options.message_ttl or default_ttl
-    expiry = options.queue_expiry or default_expiry
-    if ttl:
-        args["x-message-ttl"] = int(ttl * 1000)
-    if expiry:
-        args["x-expires"] = int(expiry * 1000)
-    if options.max_length:
-        args["x-max-length"] = options.max_length
-    if options.queue_type == "quorum":
-        args["x-queue-type"] = "quorum"
-    return args
 
 
 class AmqpQueue:
@@ -232,7 +191,6 @@ class AmqpDriver(Driver):
 
     async def _publish_confirmed(self, routing_key: str, message: Message,
                                  keep_expiration: bool = True) -> None:
-        import aio_pika
         channel = self.channel
         if channel is None or channel.is_closed:
             raise WippyError("amqp: not connected to the broker", UNAVAILABLE, retryable=True)
@@ -240,13 +198,8 @@ class AmqpDriver(Driver):
         # (its delay queue's TTL decides when it comes back).
         expiration = self.default_message_ttl if keep_expiration and \
             self.default_message_ttl else None
-        amqp_message = aio_pika.Message(
-            json.dumps(message.body, separators=(",", ":")).encode(),
-            content_type="application/json", message_id=message.id,
-            delivery_mode=aio_pika.DeliveryMode.PERSISTENT, expiration=expiration,
-            headers={HEADERS: json.dumps(message.headers, default=str),
-                     ATTEMPTS: message.attempts, LAST_ERROR: message.last_error or ""})
-        await channel.default_exchange.publish(amqp_message, routing_key=routing_key)
+        await channel.default_exchange.publish(encode(message, expiration),
+                                               routing_key=routing_key)
 
     def publish_nowait(self, name: str, message: Message) -> None:
         if not self._offer(name, message):
@@ -299,7 +252,7 @@ class AmqpDriver(Driver):
         queue = await self._declare_on(sub.channel, q)
 
         async def on_message(incoming) -> None:
-            q.hand(Delivery(_decode(incoming), (incoming, sub)))
+            q.hand(Delivery(decode(incoming), (incoming, sub)))
 
         opts = dict(options or {})
         unknown = sorted(set(opts) - CONSUMER_OPTIONS)
@@ -421,19 +374,6 @@ class AmqpDriver(Driver):
         for q in self.queues.values():   # the broker keeps them; this node counts afresh
             q.ready = q.delayed = q.in_flight = 0
         self.loop = None
-
-
-def _decode(incoming) -> Message:
-    headers = dict(incoming.headers or {})
-    attempts = int(headers.pop(ATTEMPTS, 0) or 0)
-    last_error = headers.pop(LAST_ERROR, "") or None
-    if isinstance(last_error, bytes):
-        last_error = last_error.decode()
-    own = headers.pop(HEADERS, None)
-    if own is not None:
-        headers = json.loads(own if isinstance(own, str) else own.decode())
-    return Message(incoming.message_id or "", json.loads(incoming.body), headers, attempts,
-                   last_error)
 
 
 def _safe(url: str) -> str:

@@ -9,17 +9,13 @@ from PostgreSQL, as in Go Wippy with lib/pq:
 - `execute` returns `last_insert_id` 0; read new ids with `query("INSERT ... RETURNING id")`.
 - numeric, uuid and json(b) come back as strings; timestamps and dates as RFC 3339 strings.
 - Every connection is a pool connection (asyncpg): no single writer, so no self-lock guard.
-
-Errors keep Wippy's vocabulary: unique violation -> AlreadyExists; connection loss, server
-shutdown, serialization failure, deadlock, too many connections -> Unavailable (retryable); the
-caller's deadline cancels the statement on the server -> Timeout.
+- Errors keep Wippy's vocabulary (postgres_errors.py).
 """
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
 import decimal
-import json
 import logging
 import time
 import uuid
@@ -28,11 +24,11 @@ from typing import Any
 
 import asyncpg
 
-from ..errors import (ALREADY_EXISTS, CONFLICT, INTERNAL, INVALID, PERMISSION_DENIED, TIMEOUT,
-                      UNAVAILABLE, WippyError)
+from ..errors import INVALID, WippyError
 from .errors import closed_error, tx_not_active
 from .fastpath import MISS
 from .postgres_ddl import DDL_LOCK_KEY, is_schema_change
+from .postgres_errors import translate
 from .postgres_reset import plain_write
 from .statements import check_savepoint, check_sql
 from .transaction import Statement
@@ -42,51 +38,6 @@ ISOLATION = {"default": None, "read_uncommitted": "read_uncommitted",
              "read_committed": "read_committed", "repeatable_read": "repeatable_read",
              "serializable": "serializable"}
 UNLIMITED_OPEN = 100   # pool.max_open 0 ("unlimited" in Go) -> PostgreSQL's default max_connections
-
-# SQLSTATEs a retry can cure (connection class 08 is matched by prefix).
-_RETRYABLE = {"40001", "40P01", "57P01", "57P02", "57P03", "53300", "53000"}
-
-
-def translate(exc: BaseException, op: str = "query") -> WippyError:
-    """Any exception raised while talking to PostgreSQL -> WippyError."""
-    if isinstance(exc, WippyError):
-        return exc
-    if isinstance(exc, asyncio.TimeoutError):
-        return WippyError(f"{op}: the statement ran past the caller's deadline and was "
-                          f"cancelled", TIMEOUT, retryable=True)
-    # InternalClientError: asyncpg's protocol state broken by a connection cut mid-operation
-    # (seen when the server shuts down under load); the pool drops that connection.
-    if isinstance(exc, (asyncpg.exceptions.ConnectionDoesNotExistError,
-                        asyncpg.exceptions.InterfaceError, asyncpg.exceptions.InternalClientError,
-                        ConnectionError, OSError)):
-        return WippyError(f"{op}: connection to PostgreSQL lost: {exc}", UNAVAILABLE,
-                          retryable=True)
-    if isinstance(exc, asyncpg.PostgresError):
-        state = getattr(exc, "sqlstate", "") or ""
-        # The server's one-line primary message, as lib/pq's Error() gives it; str(exc) would
-        # append DETAIL/HINT lines, which go to details instead.
-        message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
-        details = {"op": op, "sqlstate": state}
-        if getattr(exc, "detail", None):
-            details["detail"] = exc.detail
-        if state.startswith("08") or state in _RETRYABLE:
-            return WippyError(message, UNAVAILABLE, retryable=True, details=details)
-        if state == "23505":
-            return WippyError(message, ALREADY_EXISTS, retryable=False, details=details)
-        if state.startswith("23"):
-            return WippyError(message, CONFLICT, retryable=False, details=details)
-        if state == "57014":   # query_canceled: our deadline, or statement_timeout
-            return WippyError(message, TIMEOUT, retryable=True, details=details)
-        # 25006: a write in a read-only transaction, PermissionDenied as on SQLite.
-        if state in ("42501", "25006") or state.startswith("28"):
-            return WippyError(message, PERMISSION_DENIED, retryable=False, details=details)
-        if state.startswith("XX"):
-            return WippyError(message, INTERNAL, retryable=False, details=details)
-        return WippyError(message, INVALID, retryable=False, details=details)
-    if isinstance(exc, (TypeError, ValueError, asyncpg.exceptions.DataError)):
-        return WippyError(f"{op}: {exc}", INVALID, retryable=False)
-    return WippyError(f"{op}: internal error ({type(exc).__name__}: {exc})", INTERNAL)
-
 
 _OP = {"fetch": "query", "execute": "execute"}
 
