@@ -12,8 +12,6 @@ import argparse
 import asyncio
 import gc
 import logging
-import os
-import signal
 import sys
 import traceback
 from pathlib import Path
@@ -25,6 +23,7 @@ from ..errors import ConfigError, ConfigErrors
 from ..registry.lockfile import DEFAULT_MODULES, DEFAULT_SRC, LOCK_NAME, init_lock, read_lock
 from ..logs import fields, set_node_name, setup_logging
 from ..registry.project_config import load_project_config
+from .signals import stop_signals
 
 log = logging.getLogger("wippy")
 
@@ -218,34 +217,21 @@ async def _serve(entries: list[Entry], kinds: Any, modules: Any, shutdown_timeou
                  settings: Any = None, watch: Any = None) -> int:
     from ..ops.serve import ops_listener
     from ..runtime import Runtime
-    loop = asyncio.get_running_loop()
     stop = asyncio.Event()
-    received = 0
 
-    def on_signal() -> None:
-        nonlocal received
-        received += 1
-        if received == 1:
-            log.info("received shutdown signal")
-            log.info("shutting down (press Ctrl+C again to force exit)")
-            stop.set()
-        else:
-            log.warning("force exit")
-            logging.shutdown()
-            os._exit(1)
+    def first() -> None:
+        log.info("received shutdown signal")
+        log.info("shutting down (press Ctrl+C again to force exit)")
+        stop.set()
 
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, on_signal)
     runtime = Runtime(entries, kinds=kinds, modules=modules)
     runtime.request_stop = stop.set   # system.exit (wippy/lua/modules/system)
-    try:
-        async with ops_listener(settings, runtime):
-            return await _run(runtime, stop, shutdown_timeout, watch)
-    except ConfigError as exc:   # the prometheus address cannot be listened on
-        return _fail(str(exc))
-    finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(sig)
+    with stop_signals(asyncio.get_running_loop(), first, force_message="force exit"):
+        try:
+            async with ops_listener(settings, runtime):
+                return await _run(runtime, stop, shutdown_timeout, watch)
+        except ConfigError as exc:   # the prometheus address cannot be listened on
+            return _fail(str(exc))
 
 
 async def _run(runtime: Any, stop: asyncio.Event, shutdown_timeout: float,

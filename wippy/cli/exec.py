@@ -22,14 +22,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
-import signal
 import sys
 from typing import Any
 
 from ..errors import ConfigErrors, WippyError
 from ..registry.config import suggest
 from ..registry.entry import Entry
+from .signals import stop_signals
 
 log = logging.getLogger("wippy")
 
@@ -223,32 +222,20 @@ async def execute(entries: list[Entry], entry_id: str, host_id: str, proc_args: 
     return the exit code. Also the base for other run-one-program commands."""
     from ..ops.serve import ops_listener
     from ..runtime import Runtime
-    loop = asyncio.get_running_loop()
     interrupted = asyncio.Event()
-    received = 0
 
-    def on_signal() -> None:
-        nonlocal received
-        received += 1
-        if received == 1:
-            log.info("interrupted: cancelling the program")
-            interrupted.set()
-        else:
-            logging.shutdown()
-            os._exit(1)
+    def first() -> None:
+        log.info("interrupted: cancelling the program")
+        interrupted.set()
 
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, on_signal)
     runtime = Runtime(entries, kinds=kinds, modules=modules)
-    try:
-        async with ops_listener(settings, runtime):
-            return await _drive(runtime, entry_id, host_id, proc_args, interrupted,
-                                shutdown_timeout)
-    except WippyError as exc:
-        return _error(str(exc.message))
-    finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(sig)
+    with stop_signals(asyncio.get_running_loop(), first):
+        try:
+            async with ops_listener(settings, runtime):
+                return await _drive(runtime, entry_id, host_id, proc_args, interrupted,
+                                    shutdown_timeout)
+        except WippyError as exc:
+            return _error(str(exc.message))
 
 
 def _error(message: str) -> int:
